@@ -1,1 +1,386 @@
-int main(void){return 0;}
+/* pippyc - compile an ONNX model into pipeline stages.
+ *
+ *   pippyc MODEL.onnx --split equal_size --ranks 4 -o out/
+ *   pippyc inspect MODEL.onnx
+ *
+ * The driver only strings the stages together: frontend (load) -> ir (validate, passes) ->
+ * partition (costs, policy, plan, YAML, DOT) -> codegen. Exit status: 0 ok, 1 the model or an
+ * option value is bad (every problem printed), 2 usage. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include "fe.h"
+#include "opts.h"
+
+#define PIPPYC_VERSION "0.1.0"
+
+static void usage(FILE *f) {
+    fprintf(f,
+"usage: pippyc MODEL.onnx [options] [-o DIR]\n"
+"       pippyc inspect MODEL.onnx [--input-shape NAME=DIMS ...]\n"
+"\n"
+"Split an ONNX model into pipeline stages (PiPPy's policies) and write the plan.\n"
+"\n"
+"Splitting:\n"
+"  --split POLICY         equal_size (default): exactly --ranks stages with the smallest\n"
+"                         possible largest stage (parameter bytes), fewest bytes sent;\n"
+"                         threshold: a new stage when parameters would pass --threshold\n"
+"  --ranks N              number of pipeline stages / ranks (default 1; with threshold,\n"
+"                         must match the stage count the plan needs, or leave it out)\n"
+"  --threshold SIZE       threshold policy's stage size: 490MB, 1.5GB, 64KiB, 4096\n"
+"  --chunks M             microbatches per batch for the runtime (default 1)\n"
+"Graph:\n"
+"  --input-shape NAME=DIMS  bind a graph input's shape (input_ids=2x128) or a symbolic\n"
+"                         dim (batch=2); repeatable\n"
+"  --concrete-arg NAME=VALUE  make a graph input a constant (PiPPy's concrete_args);\n"
+"                         If nodes on it fold away; repeatable. VALUE: true, 3, 1.5, 1,2,3\n"
+"  --no-fold              skip constant folding\n"
+"Output:\n"
+"  -o, --output DIR       write DIR/pipeline.yaml, DIR/graph.dot (and stage programs)\n"
+"  --dot FILE             write the graph as Graphviz DOT, one cluster per stage\n"
+"  --dot-collapse PREFIX  draw all nodes whose name starts with PREFIX as one box\n"
+"                         (e.g. /h.3/); repeatable\n"
+"  --device cpu|cuda      target device of the stage programs (default cpu)\n"
+"  --threads N            threads per rank for the stage programs (default: cores)\n"
+"  --config FILE.yaml     take options from YAML (keys are the long flags without --,\n"
+"                         e.g. ranks: 4, input-shape: {input_ids: 2x128}); flags win\n"
+"  -v, --verbose          print the graph after the passes\n"
+"  -h, --help             this text;  --version\n"
+"\n"
+"Exit status: 0 success, 1 bad model or option value, 2 usage error.\n");
+}
+
+static int need(int argc, char **argv, int i) {
+    if (i + 1 >= argc) {
+        fprintf(stderr, "pippyc: %s needs a value (see pippyc --help)\n", argv[i]);
+        exit(2);
+    }
+    return i + 1;
+}
+
+static int parse_int(const char *flag, const char *s, int lo, int hi) {
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end || errno || v < lo || v > hi) {
+        fprintf(stderr, "pippyc: %s: expected an integer in [%d, %d], got '%s'\n", flag, lo, hi, s);
+        exit(2);
+    }
+    return (int)v;
+}
+
+static void parse_args(int argc, char **argv, int first, pc_opts *o) {
+    char err[512];
+    for (int i = first; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            exit(0);
+        } else if (!strcmp(a, "--version")) {
+            printf("pippyc %s\n", PIPPYC_VERSION);
+            exit(0);
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+            o->outdir = argv[i = need(argc, argv, i)];
+            o->set |= PC_SET_OUTDIR;
+        } else if (!strcmp(a, "--split")) {
+            o->split = argv[i = need(argc, argv, i)];
+            o->set |= PC_SET_SPLIT;
+        } else if (!strcmp(a, "--ranks")) {
+            i = need(argc, argv, i);
+            o->ranks = parse_int("--ranks", argv[i], 1, 1 << 16);
+            o->set |= PC_SET_RANKS;
+        } else if (!strcmp(a, "--threshold")) {
+            o->threshold = argv[i = need(argc, argv, i)];
+            o->set |= PC_SET_THRESHOLD;
+        } else if (!strcmp(a, "--chunks")) {
+            i = need(argc, argv, i);
+            o->chunks = parse_int("--chunks", argv[i], 1, 1 << 20);
+            o->set |= PC_SET_CHUNKS;
+        } else if (!strcmp(a, "--threads")) {
+            i = need(argc, argv, i);
+            o->threads = parse_int("--threads", argv[i], 1, 4096);
+            o->set |= PC_SET_THREADS;
+        } else if (!strcmp(a, "--device")) {
+            o->device = argv[i = need(argc, argv, i)];
+            o->set |= PC_SET_DEVICE;
+        } else if (!strcmp(a, "--dot")) {
+            o->dot = argv[i = need(argc, argv, i)];
+            o->set |= PC_SET_DOT;
+        } else if (!strcmp(a, "--dot-collapse")) {
+            i = need(argc, argv, i);
+            if (o->ncollapse >= PC_MAX_LIST) { fprintf(stderr, "pippyc: too many --dot-collapse\n"); exit(2); }
+            o->collapse[o->ncollapse++] = argv[i];
+            o->set |= PC_SET_COLLAPSE;
+        } else if (!strcmp(a, "--input-shape")) {
+            i = need(argc, argv, i);
+            if (o->nshape >= PC_MAX_LIST) { fprintf(stderr, "pippyc: too many --input-shape\n"); exit(2); }
+            if (pc_parse_shape(argv[i], &o->shapes[o->nshape++], err, sizeof err)) {
+                fprintf(stderr, "pippyc: %s\n", err);
+                exit(2);
+            }
+            o->set |= PC_SET_SHAPES;
+        } else if (!strcmp(a, "--concrete-arg")) {
+            i = need(argc, argv, i);
+            if (o->nconcrete >= PC_MAX_LIST) { fprintf(stderr, "pippyc: too many --concrete-arg\n"); exit(2); }
+            if (pc_parse_concrete(argv[i], &o->concrete[o->nconcrete++], err, sizeof err)) {
+                fprintf(stderr, "pippyc: %s\n", err);
+                exit(2);
+            }
+            o->set |= PC_SET_CONCRETE;
+        } else if (!strcmp(a, "--config")) {
+            o->config = argv[i = need(argc, argv, i)];
+        } else if (!strcmp(a, "--no-fold")) {
+            o->no_fold = 1;
+            o->set |= PC_SET_NOFOLD;
+        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+            o->verbose = 1;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "pippyc: unknown option '%s' (see pippyc --help)\n", a);
+            exit(2);
+        } else if (!o->model) {
+            o->model = a;
+            o->set |= PC_SET_MODEL;
+        } else {
+            fprintf(stderr, "pippyc: unexpected argument '%s' (one model at a time)\n", a);
+            exit(2);
+        }
+    }
+}
+
+static void fmt_bytes(int64_t b, char *buf, size_t n) {
+    const char *u[] = {"B", "KB", "MB", "GB", "TB"};
+    double v = (double)b;
+    int k = 0;
+    while (v >= 1000 && k < 4) { v /= 1000; k++; }
+    snprintf(buf, n, k ? "%.2f %s" : "%.0f %s", v, u[k]);
+}
+
+static double now_s(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* Load and report: NULL (with everything printed) if the model cannot be used. */
+static ir_graph *load(const char *path, fe_model_info *info) {
+    char err[1024] = "";
+    ir_graph *g = fe_onnx_load(path, NULL, info, err, sizeof err);
+    if (!g) {
+        fprintf(stderr, "pippyc: %s: %s\n", path, err[0] ? err : "cannot load");
+        return NULL;
+    }
+    if (g->diag.nerr || g->diag.oom) {
+        fprintf(stderr, "pippyc: %s: %d error%s\n", path, g->diag.nerr, g->diag.nerr == 1 ? "" : "s");
+        ir_diag_print(&g->diag, stderr);
+        ir_graph_free(g);
+        return NULL;
+    }
+    if (ir_graph_validate(g) || ir_graph_toposort(g) || g->diag.nerr) {
+        ir_diag_print(&g->diag, stderr);
+        ir_graph_free(g);
+        return NULL;
+    }
+    return g;
+}
+
+static int cmd_inspect(int argc, char **argv) {
+    pc_opts o = {0};
+    parse_args(argc, argv, 2, &o);
+    if (!o.model) {
+        fprintf(stderr, "usage: pippyc inspect MODEL.onnx\n");
+        return 2;
+    }
+    fe_model_info info = {0};
+    ir_graph *g = load(o.model, &info);
+    if (!g) return 1;
+    char b[256], sz[32];
+    printf("model      %s\n", o.model);
+    printf("ir_version %lld   opset %lld   producer %s\n", (long long)info.ir_version,
+           (long long)info.opset, info.producer[0] ? info.producer : "-");
+    printf("inputs:\n");
+    for (int i = 0; i < g->ninputs; i++)
+        printf("  %-24s %s\n", g->vals[g->inputs[i]].name,
+               ir_value_type_str(&g->vals[g->inputs[i]], b, sizeof b));
+    printf("outputs:\n");
+    for (int i = 0; i < g->noutputs; i++)
+        printf("  %-24s %s\n", g->vals[g->outputs[i]].name,
+               ir_value_type_str(&g->vals[g->outputs[i]], b, sizeof b));
+    int64_t nparam = 0, pbytes = 0, nweights = 0;
+    for (int v = 0; v < g->nvals; v++) {
+        const ir_value *x = &g->vals[v];
+        if (x->kind != IR_VAL_WEIGHT || !x->data) continue;
+        nweights++;
+        int64_t n = ir_tensor_numel(x->data);
+        nparam += n > 0 ? n : 0;
+        pbytes += (int64_t)x->data->nbytes;
+    }
+    fmt_bytes(pbytes, sz, sizeof sz);
+    printf("parameters %lld in %lld initializers, %s", (long long)nparam, (long long)nweights, sz);
+    if (info.external_bytes) {
+        fmt_bytes(info.external_bytes, b, sizeof b);
+        printf(" (%s in external data)", b);
+    }
+    printf("\nnodes      %d\nops:\n", g->nnodes);
+    int counts[IR_OP_COUNT] = {0};
+    for (int i = 0; i < g->nnodes; i++) counts[g->nodes[i].op]++;
+    for (;;) { /* by count, descending */
+        int best = -1;
+        for (int k = 0; k < IR_OP_COUNT; k++)
+            if (counts[k] > 0 && (best < 0 || counts[k] > counts[best])) best = k;
+        if (best < 0) break;
+        printf("  %-22s %d\n", ir_op_table[best].name, counts[best]);
+        counts[best] = 0;
+    }
+    ir_graph_free(g);
+    return 0;
+}
+
+static int mkdir_p(const char *dir) {
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", dir);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        if (mkdir(buf, 0777) && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    if (mkdir(buf, 0777) && errno != EEXIST) return -1;
+    struct stat st;
+    return stat(buf, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
+}
+
+static void print_plan(const part_plan *p, const ir_graph *g) {
+    char pb[32], fl[32], sb[32];
+    printf("%-6s %7s %12s %12s %12s %12s\n", "stage", "nodes", "params", "GFLOPs", "sends", "recvs");
+    for (int s = 0; s < p->nstages; s++) {
+        const part_stage *st = &p->stages[s];
+        int64_t send = 0;
+        for (int i = 0; i < st->nout; i++) send += p->xfers[st->out[i]].bytes;
+        fmt_bytes(st->param_bytes, pb, sizeof pb);
+        fmt_bytes(send, sb, sizeof sb);
+        snprintf(fl, sizeof fl, "%.3f", (double)st->flops / 1e9);
+        printf("%-6d %7d %12s %12s %12s %12d\n", s, st->last - st->first, pb, fl, sb, st->nin);
+    }
+    fmt_bytes(p->total_param_bytes, pb, sizeof pb);
+    printf("total parameters %s; balance (max/mean) %.3f; %d boundary transfer%s\n", pb,
+           p->balance, p->nxfers, p->nxfers == 1 ? "" : "s");
+    (void)g;
+}
+
+static int cmd_compile(int argc, char **argv) {
+    pc_opts o = {0};
+    char err[1024];
+    parse_args(argc, argv, 1, &o);
+    if (o.config && pc_config_load(o.config, &o, err, sizeof err)) {
+        fprintf(stderr, "pippyc: %s\n", err);
+        return 1;
+    }
+    if (!o.model) {
+        fprintf(stderr, "pippyc: no model given\n");
+        usage(stderr);
+        return 2;
+    }
+    const char *split = o.split ? o.split : "equal_size";
+    int policy = part_policy_lookup(split);
+    if (policy < 0) {
+        fprintf(stderr, "pippyc: --split %s: unknown policy (equal_size, threshold)\n", split);
+        return 1;
+    }
+    part_opts po = {.policy = (part_policy)policy, .nstages = o.ranks};
+    if (policy == PART_EQUAL_SIZE && po.nstages == 0) po.nstages = 1;
+    if (policy == PART_THRESHOLD) {
+        if (!o.threshold) {
+            fprintf(stderr, "pippyc: --split threshold needs --threshold SIZE (e.g. 490MB)\n");
+            return 1;
+        }
+        po.threshold = part_parse_size(o.threshold);
+        if (po.threshold <= 0) {
+            fprintf(stderr, "pippyc: --threshold %s: expected a size such as 490MB, 1.5GB, "
+                    "64KiB or 4096\n", o.threshold);
+            return 1;
+        }
+    } else if (o.threshold) {
+        fprintf(stderr, "pippyc: --threshold only applies to --split threshold\n");
+        return 1;
+    }
+    if (o.device && strcmp(o.device, "cpu") && strcmp(o.device, "cuda")) {
+        fprintf(stderr, "pippyc: --device %s: expected cpu or cuda\n", o.device);
+        return 1;
+    }
+
+    double t0 = now_s();
+    fe_model_info info = {0};
+    ir_graph *g = load(o.model, &info);
+    if (!g) return 1;
+    double t_load = now_s();
+
+    ir_pass_opts pass = {.binds = o.shapes, .nbinds = o.nshape, .concrete = o.concrete,
+                         .nconcrete = o.nconcrete, .no_fold = o.no_fold};
+    if (ir_passes_run(g, &pass) || g->diag.nerr || g->diag.oom) {
+        fprintf(stderr, "pippyc: %s: %d error%s\n", o.model, g->diag.nerr, g->diag.nerr == 1 ? "" : "s");
+        ir_diag_print(&g->diag, stderr);
+        ir_graph_free(g);
+        return 1;
+    }
+    double t_pass = now_s();
+    if (o.verbose) ir_graph_dump(g, stdout);
+
+    part_costs costs;
+    if (part_costs_compute(g, &costs)) {
+        fprintf(stderr, "pippyc: out of memory computing costs\n");
+        ir_graph_free(g);
+        return 1;
+    }
+    ir_diag d = {0};
+    part_plan *plan = part_plan_build(g, &costs, &po, &d);
+    if (!plan) {
+        ir_diag_print(&d, stderr);
+        ir_diag_free(&d);
+        part_costs_free(&costs);
+        ir_graph_free(g);
+        return 1;
+    }
+    double t_plan = now_s();
+    printf("pippyc: %s: %d nodes after passes, %s policy, %d stage%s\n", o.model, g->nnodes,
+           part_policy_name(plan->policy), plan->nstages, plan->nstages == 1 ? "" : "s");
+    print_plan(plan, g);
+
+    int rc = 0;
+    if (o.outdir) {
+        char path[4096];
+        if (mkdir_p(o.outdir)) {
+            fprintf(stderr, "pippyc: cannot create output directory %s: %s\n", o.outdir, strerror(errno));
+            rc = 1;
+        } else {
+            snprintf(path, sizeof path, "%s/pipeline.yaml", o.outdir);
+            if (part_plan_write_yaml(plan, g, &costs, path, &d)) rc = 1;
+            snprintf(path, sizeof path, "%s/graph.dot", o.outdir);
+            if (!rc && part_plan_write_dot(plan, g, path, o.collapse, o.ncollapse, &d)) rc = 1;
+            if (!rc) printf("wrote %s/pipeline.yaml and %s/graph.dot\n", o.outdir, o.outdir);
+        }
+    }
+    if (!rc && o.dot) {
+        if (part_plan_write_dot(plan, g, o.dot, o.collapse, o.ncollapse, &d)) rc = 1;
+        else printf("wrote %s\n", o.dot);
+    }
+    if (rc) ir_diag_print(&d, stderr);
+    printf("time: load %.3f s, passes %.3f s, plan %.3f s\n", t_load - t0, t_pass - t_load,
+           t_plan - t_pass);
+    ir_diag_free(&d);
+    part_plan_free(plan);
+    part_costs_free(&costs);
+    ir_graph_free(g);
+    return rc;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "inspect")) return cmd_inspect(argc, argv);
+    return cmd_compile(argc, argv);
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The torch-exported test models (tests/models, made by make_models.py) compile with both
+# policies; the plan is checked: stage count, every node in exactly one stage, the YAML
+# parses, the DOT renders with Graphviz's dot.
+set -u
+BIN=${PIPPY_BIN:-build/bin}
+M=${PIPPY_SRC:-.}/tests/models
+out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
+pass=0; fail=0
+check() { # name, expect-stages, args...
+  local name=$1 want=$2; shift 2
+  local d="$out/$name.$pass.$fail"
+  if ! "$BIN/pippyc" "$@" -o "$d" > "$d.log" 2>&1; then
+    echo "FAIL $name: pippyc $* exited non-zero"; cat "$d.log"; fail=$((fail + 1)); return
+  fi
+  local got
+  got=$(python3 - "$d/pipeline.yaml" <<'PY'
+import sys, yaml
+p = yaml.safe_load(open(sys.argv[1]))
+st = p["stages"]
+names = [n for s in st for n in s["nodes"]]
+assert len(names) == len(set(names)), "a node in two stages"
+assert all(len(s["nodes"]) > 0 for s in st), "empty stage"
+print(len(st))
+PY
+)
+  if [ "$want" != "any" ] && [ "$got" != "$want" ]; then
+    echo "FAIL $name: expected $want stages, plan has '$got'"; fail=$((fail + 1)); return
+  fi
+  if ! dot -Tsvg "$d/graph.dot" -o "$d/graph.svg" 2> "$d.dot.err"; then
+    echo "FAIL $name: dot rejected graph.dot"; cat "$d.dot.err"; fail=$((fail + 1)); return
+  fi
+  echo "ok   $name: $got stages ($*)"; pass=$((pass + 1))
+}
+check lm_dyn/equal4      4   "$M/lm_dyn/model.onnx" --split equal_size --ranks 4 --input-shape input_ids=4x16
+check lm_dyn/thresh1MB   any "$M/lm_dyn/model.onnx" --split threshold --threshold 1MB --input-shape input_ids=4x16
+check lm_dyn/symbolic4   4   "$M/lm_dyn/model.onnx" --split equal_size --ranks 4
+check lm_static/equal4   4   "$M/lm_static/model.onnx" --split equal_size --ranks 4
+check lm_static/thr100KB any "$M/lm_static/model.onnx" --split threshold --threshold 100KB
+check resnet/equal4      4   "$M/resnet/model.onnx" --split equal_size --ranks 4 --input-shape input=2x3x32x32
+check resnet/thresh1MB   any "$M/resnet/model.onnx" --split threshold --threshold 1MB
+check resnet/thr200KB    any "$M/resnet/model.onnx" --split threshold --threshold 200KB
+check ifmodel/true4      4   "$M/ifmodel/model.onnx" --split equal_size --ranks 4 --concrete-arg use_gelu=true
+check ifmodel/false      any "$M/ifmodel/model.onnx" --split threshold --threshold 1MB --concrete-arg use_gelu=false
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
