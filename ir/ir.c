@@ -7,7 +7,7 @@
 
 /* ---- op table ---- */
 const ir_op_info ir_op_table[IR_OP_COUNT] = {
-#define OP(onnx, id, mi, ma, mo, mao, fl) {#onnx, mi, ma, mo, mao, fl},
+#define OP(onnx, id, mi, ma, mo, mao, fl) {#onnx, #id, mi, ma, mo, mao, fl},
 #include "ops.def"
 #undef OP
 };

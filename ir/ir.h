@@ -41,6 +41,7 @@ typedef enum ir_op {
 
 typedef struct ir_op_info {
     const char *name; /* ONNX op_type */
+    const char *id;   /* the enum's suffix: "MATMUL" for IR_OP_MATMUL / RT_OP_MATMUL */
     int min_in, max_in, min_out, max_out; /* max -1: variadic */
     int flags;
 } ir_op_info;
@@ -293,6 +294,19 @@ int ir_pass_dce(ir_graph *g);                   /* returns number of nodes remov
 int ir_shape_infer_node(ir_graph *g, int ni);
 /* All nodes in order; returns the number of errors. */
 int ir_shape_infer(ir_graph *g);
+
+/* ---- memory planning (ir/ir_mem.c): the one liveness planner, used by codegen's arena
+ * plan and by the partitioner's memory estimate ---- */
+typedef struct ir_mem_block {
+    int64_t bytes;
+    int birth, death;      /* live over positions [birth, death] (inclusive) */
+    int64_t offset;        /* out */
+} ir_mem_block;
+
+/* Assign offsets so that blocks whose lifetimes overlap never overlap in memory; each offset
+ * a multiple of align. Greedy best fit, largest first. Returns the arena size, -1 on OOM or
+ * overflow. */
+int64_t ir_mem_assign(ir_mem_block *b, int n, int64_t align);
 
 /* ---- printing ---- */
 void ir_graph_dump(const ir_graph *g, FILE *f);

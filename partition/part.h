@@ -22,6 +22,9 @@
 #include "ir.h"
 
 /* ---- costs, per node ---- */
+/* "Parameters" are the values a rank must hold before it runs anything: initializers
+ * (IR_VAL_WEIGHT) and node-less constants (IR_VAL_CONST with no producer; folding turns
+ * Transpose(W) into one). Their size is the tensor's nbytes, so it follows the dtype. */
 typedef struct part_costs {
     int nnodes;
     int64_t *param_bytes;   /* weights this node is the first (topological) reader of */
@@ -35,6 +38,9 @@ typedef struct part_costs {
  * counted once, at its first reader in topological order. Returns 0, -1 on OOM. */
 int part_costs_compute(const ir_graph *g, part_costs *c);
 void part_costs_free(part_costs *c);
+/* 1 if value v is a parameter (see above); its bytes (0 if unknown). */
+int part_value_is_param(const ir_graph *g, int v);
+int64_t part_value_bytes(const ir_graph *g, int v); /* known shape: numel*size; else 0 */
 
 /* ---- policies ---- */
 typedef enum part_policy {
@@ -56,7 +62,7 @@ typedef struct part_opts {
 typedef struct part_xfer {
     int value;              /* value index */
     int from, to;           /* producer stage -> consumer stage */
-    int64_t bytes;
+    int64_t bytes;          /* 0 when the shape is not fully known */
 } part_xfer;
 
 typedef struct part_stage {
@@ -70,6 +76,9 @@ typedef struct part_stage {
     int *inputs;
     int noutputs;           /* graph outputs produced here (value indices) */
     int *outputs;
+    int nweights;           /* parameters this stage's nodes read (value indices, first-read
+                             * order); a weight read in two stages is listed in both */
+    int *weights;
 } part_stage;
 
 typedef struct part_plan {
@@ -90,16 +99,38 @@ part_plan *part_plan_build(const ir_graph *g, const part_costs *c, const part_op
                            ir_diag *d);
 void part_plan_free(part_plan *p);
 
+/* The sequence a split policy sees: n nodes in order, the parameters each reads (by index
+ * into wbytes; a parameter may be read by several nodes) and the bytes crossing each cut.
+ * A stage [a, b) costs the bytes of the DISTINCT parameters its nodes read, so a tied
+ * weight read in two stages counts in both (both ranks hold it). */
+typedef struct part_seq {
+    int n;                  /* nodes */
+    int nw;                 /* parameters */
+    const int64_t *wbytes;  /* [nw] */
+    const int *wstart;      /* [n+1]: node i reads wid[wstart[i] .. wstart[i+1]) */
+    const int *wid;         /* distinct within one node */
+    const int64_t *cut_bytes; /* [n+1] or NULL: bytes sent across a cut before node c
+                             * (values made before c and read at or after c) */
+} part_seq;
+
 /* Split points only, for tests and other policies: fills cuts[0..k-1] with the first node
- * of each stage (cuts[0] = 0). Return the number of stages or -1 with a diagnostic. */
-int part_split_equal_size(const int64_t *w, const int64_t *xbytes, int n, int k, int *cuts,
-                          ir_diag *d);
-int part_split_threshold(const int64_t *w, int n, int64_t threshold, int *cuts, int maxcuts,
+ * of each stage (cuts[0] = 0). Return the number of stages or -1 with a diagnostic.
+ * equal_size: exactly k stages minimizing the largest stage cost (exact); among those the
+ * least total cut_bytes; among those the earliest stages as long as possible. */
+int part_split_equal_size(const part_seq *s, int k, int *cuts, ir_diag *d);
+/* threshold (PiPPy's split_on_size_threshold): walk in order, cut before a node that would
+ * push the current stage past threshold; a node bigger than threshold ends up alone (with the
+ * parameter-free nodes just before it). cuts has room for maxcuts stages. */
+int part_split_threshold(const part_seq *s, int64_t threshold, int *cuts, int maxcuts,
                          ir_diag *d);
 
 /* Parse "490MB", "1.5GB", "4096", "64KiB"; -1 if malformed. KB = 1000, KiB = 1024 (as
  * PiPPy's size strings). */
 int64_t part_parse_size(const char *s);
+/* Exact size text for messages: "1MB", "64KiB", "1500 bytes". */
+const char *part_size_str(int64_t bytes, char *buf, size_t len);
+/* Rounded size text for people: "12.3 MB". */
+const char *part_size_human(int64_t bytes, char *buf, size_t len);
 
 /* ---- writers ---- */
 /* pipeline.yaml through libyaml. Returns 0, -1 with a diagnostic. */

@@ -274,8 +274,8 @@ BIN_ROW(pow_i32_f64, int32_t, double, int32_t, pow((double)a, (double)b))
 BIN_ROW(pow_i64_f32, int64_t, float, int64_t, pow((double)a, (double)b))
 BIN_ROW(pow_i64_f64, int64_t, double, int64_t, pow((double)a, (double)b))
 /* x^2 with a scalar exponent 2 (LayerNorm as exported by older opsets): one multiply */
-BIN_ROW(sq_f32, float, float, float, a * a)
-BIN_ROW(sq_f64, double, double, double, a * a)
+BIN_ROW(sq_f32, float, float, float, ((void)b, a * a))
+BIN_ROW(sq_f64, double, double, double, ((void)b, a * a))
 
 /* Where(condition, X, Y): by element size, so every dtype is served. */
 #define WHERE_ROW(NAME, T) \

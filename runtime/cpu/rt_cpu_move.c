@@ -117,8 +117,6 @@ static uint16_t mv_f2bf(float f) {
     return (uint16_t)(u >> 16);
 }
 
-#define MV_LD(T) ({ T v_; memcpy(&v_, (const char *)p + i * (int64_t)sizeof(T), sizeof(T)); v_; })
-
 double rtk_mv_getf(int dt, const void *p, int64_t i) {
     switch (dt) {
     case RT_F32: { float v; memcpy(&v, (const char *)p + i * 4, 4); return v; }
@@ -172,14 +170,12 @@ void rtk_mv_setf(int dt, void *p, int64_t i, double v) {
     case RT_F16: { uint16_t x = mv_f2h((float)v); memcpy(c + i * 2, &x, 2); return; }
     case RT_BF16: { uint16_t x = mv_f2bf((float)v); memcpy(c + i * 2, &x, 2); return; }
     case RT_BOOL: c[i] = v != 0; return;
-    case RT_U64:
-        if (v >= 0 && v < 18446744073709551616.0) {
+    default:
+        if (dt == RT_U64 && v >= 0 && v < 18446744073709551616.0) {
             uint64_t x = (uint64_t)v;
             memcpy(c + i * 8, &x, 8);
             return;
         }
-        /* fall through: negative or out of range wraps like an int64 */
-    default:
         rtk_mv_seti(dt, p, i, (v >= -9223372036854775808.0 && v < 9223372036854775808.0) ? (int64_t)v : 0);
         return;
     }
@@ -629,9 +625,9 @@ static int mv_slice(rt_kargs *a, int mode) {
         } else {
             s = s < 0 ? 0 : s > dim - 1 ? dim - 1 : s;
             e = e < -1 ? -1 : e > dim - 1 ? dim - 1 : e;
-            cnt = s > e ? (s - e - 1) / -k + 1 : 0;   /* -k: k >= INT64_MIN+1 after the check below */
+            uint64_t nk = (uint64_t)0 - (uint64_t)k;   /* |k|, also for INT64_MIN */
+            cnt = s > e ? (int64_t)((uint64_t)(s - e - 1) / nk) + 1 : 0;
         }
-        if (k == INT64_MIN) cnt = s > e ? 1 : 0;
         if (cnt != y->dims[ax])
             MV_FAIL("output dim %d is %lld, the slice has %lld", ax, (long long)y->dims[ax], (long long)cnt);
         start[ax] = s;
@@ -1210,7 +1206,7 @@ int rtk_move(rt_kargs *a, int mode) {
         a->scratch_need = 0;
         if (a->op != RT_OP_RESIZE) return 0;
     }
-    switch ((rt_op)a->op) {
+    switch (a->op) {   /* an int switch: the family handles a subset of the ops */
     case RT_OP_RESHAPE: case RT_OP_FLATTEN: case RT_OP_SQUEEZE: case RT_OP_UNSQUEEZE:
         return mv_reshape(a, mode);
     case RT_OP_TRANSPOSE: return mv_transpose(a, mode);

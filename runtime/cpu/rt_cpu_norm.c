@@ -14,6 +14,10 @@
 
 #define OPN(a) rtk_op_name((a)->op)
 
+/* rtk_fail for the checks and plans below, which answer 1 (fine) or 0 (failed, k->err set)
+ * in every mode; the op functions turn 0 into their mode's failure value. */
+#define FAIL0(...) (rtk_fail(__VA_ARGS__), 0)
+
 static inline double ld(const void *p, int64_t i, int f64) {
     return f64 ? ((const double *)p)[i] : (double)((const float *)p)[i];
 }
@@ -29,47 +33,47 @@ static int out_present(const rt_kargs *a, int i) { return i < a->nout && a->out[
 static int chk_in(rt_kargs *a, int mode, int i, int dt) {
     const rt_tensor *t = &a->in[i];
     if (!rtk_shape_ok(t))
-        return rtk_fail(a, mode, "%s: input %d has a bad shape (rank %d)", OPN(a), i, (int)t->rank);
+        return FAIL0(a, mode, "%s: input %d has a bad shape (rank %d)", OPN(a), i, (int)t->rank);
     if (t->dtype != dt)
-        return rtk_fail(a, mode, "%s: input %d is %s, expected %s", OPN(a), i,
+        return FAIL0(a, mode, "%s: input %d is %s, expected %s", OPN(a), i,
                         rtk_dtype_name(t->dtype), rtk_dtype_name(dt));
     if (mode == RTK_RUN && !t->data && rt_numel(t) > 0)
-        return rtk_fail(a, mode, "%s: input %d has no data", OPN(a), i);
+        return FAIL0(a, mode, "%s: input %d has no data", OPN(a), i);
     return 1;
 }
 
 /* Output i must be dtype dt with exactly these dims. */
 static int chk_out(rt_kargs *a, int mode, int i, int dt, int rank, const int64_t *dims) {
     char e[128], g[128];
-    if (i >= a->nout) return rtk_fail(a, mode, "%s: output %d missing", OPN(a), i);
+    if (i >= a->nout) return FAIL0(a, mode, "%s: output %d missing", OPN(a), i);
     const rt_tensor *o = &a->out[i];
-    if (!rtk_shape_ok(o)) return rtk_fail(a, mode, "%s: output %d has a bad shape", OPN(a), i);
+    if (!rtk_shape_ok(o)) return FAIL0(a, mode, "%s: output %d has a bad shape", OPN(a), i);
     if (o->dtype != dt)
-        return rtk_fail(a, mode, "%s: output %d is %s, expected %s", OPN(a), i,
+        return FAIL0(a, mode, "%s: output %d is %s, expected %s", OPN(a), i,
                         rtk_dtype_name(o->dtype), rtk_dtype_name(dt));
     int same = o->rank == rank;
     for (int d = 0; same && d < rank; d++) same = o->dims[d] == dims[d];
     if (!same)
-        return rtk_fail(a, mode, "%s: output %d has shape %s, expected %s", OPN(a), i,
+        return FAIL0(a, mode, "%s: output %d has shape %s, expected %s", OPN(a), i,
                         rtk_dims_str(g, sizeof g, o->rank, o->dims), rtk_dims_str(e, sizeof e, rank, dims));
     if (mode == RTK_RUN && !o->data && rt_numel(o) > 0)
-        return rtk_fail(a, mode, "%s: output %d has no data", OPN(a), i);
+        return FAIL0(a, mode, "%s: output %d has no data", OPN(a), i);
     return 1;
 }
 
 /* Common entry checks: X (input 0) float32/float64 with rank >= minrank; output 0 like X.
  * The first `nparams` inputs after X must be present. */
 static int chk_x(rt_kargs *a, int mode, int minrank, int nparams) {
-    if (a->nin < 1 || a->nout < 1) return rtk_fail(a, mode, "%s: needs an input and an output", OPN(a));
+    if (a->nin < 1 || a->nout < 1) return FAIL0(a, mode, "%s: needs an input and an output", OPN(a));
     const rt_tensor *X = &a->in[0];
     if (X->dtype != RT_F32 && X->dtype != RT_F64)
-        return rtk_fail(a, mode, "%s: dtype %s not supported on CPU (float32/float64 only)", OPN(a),
+        return FAIL0(a, mode, "%s: dtype %s not supported on CPU (float32/float64 only)", OPN(a),
                         rtk_dtype_name(X->dtype));
     if (!chk_in(a, mode, 0, X->dtype)) return 0;
     if (X->rank < minrank)
-        return rtk_fail(a, mode, "%s: X must have rank >= %d, got %d", OPN(a), minrank, X->rank);
+        return FAIL0(a, mode, "%s: X must have rank >= %d, got %d", OPN(a), minrank, X->rank);
     for (int i = 1; i <= nparams; i++) {
-        if (!in_present(a, i)) return rtk_fail(a, mode, "%s: input %d is required", OPN(a), i);
+        if (!in_present(a, i)) return FAIL0(a, mode, "%s: input %d is required", OPN(a), i);
         if (!chk_in(a, mode, i, X->dtype)) return 0;
     }
     return chk_out(a, mode, 0, X->dtype, X->rank, X->dims);
@@ -79,7 +83,7 @@ static int chk_x(rt_kargs *a, int mode, int minrank, int nparams) {
 static int chk_vec(rt_kargs *a, int mode, int i, int64_t n, const char *what) {
     const rt_tensor *t = &a->in[i];
     if (t->rank != 1 || t->dims[0] != n)
-        return rtk_fail(a, mode, "%s: %s (input %d) must be [%lld]", OPN(a), what, i, (long long)n);
+        return FAIL0(a, mode, "%s: %s (input %d) must be [%lld]", OPN(a), what, i, (long long)n);
     return 1;
 }
 
@@ -320,9 +324,9 @@ static int k_lpnorm(rt_kargs *a, int mode) {
             double v = ld(x, base + j * inner, f64);
             s += p == 1 ? fabs(v) : v * v;
         }
-        double norm = p == 1 ? s : sqrt(s), inv = norm > 0 ? 1.0 / norm : 0.0;
+        double norm = p == 1 ? s : sqrt(s);
         for (int64_t j = 0; j < n; j++)
-            st(y, base + j * inner, f64, ld(x, base + j * inner, f64) * inv);
+            st(y, base + j * inner, f64, norm > 0 ? ld(x, base + j * inner, f64) / norm : 0.0);
     }
     return 0;
 }

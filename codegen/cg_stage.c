@@ -1,0 +1,162 @@
+/* cg_stage.c - one stage: memory plan, weight shard, C source. */
+#include <stdlib.h>
+#include <string.h>
+#include "cg_int.h"
+
+#define ALIGN 64
+
+static int64_t align_up(int64_t x) { return (x + ALIGN - 1) / ALIGN * ALIGN; }
+
+/* Bytes of a value whose shape is fully known, else -1. */
+static int64_t value_bytes(const ir_value *v) {
+    int64_t n = ir_shape_numel(v->rank, v->dims);
+    size_t es = ir_dtype_size(v->dtype);
+    if (n < 0 || es == 0) return -1;
+    return ir_mul_checked(n, (int64_t)es);
+}
+
+void cg_stage_free(cg_stage *st) {
+    free(st->cls);
+    free(st->off);
+    free(st->stride);
+    free(st->woff);
+    memset(st, 0, sizeof *st);
+}
+
+/* Classify every value the stage touches and place it: weights in the shard, boundary values
+ * in slotted io buffers, the rest by liveness. */
+int cg_stage_plan(const ir_graph *g, const part_plan *p, int s, int nslots, cg_stage *st,
+                  ir_diag *d) {
+    const part_stage *ps = &p->stages[s];
+    int nv = g->nvals;
+    memset(st, 0, sizeof *st);
+    st->stage = s;
+    st->cls = calloc((size_t)nv + 1, sizeof *st->cls);
+    st->off = calloc((size_t)nv + 1, sizeof *st->off);
+    st->stride = calloc((size_t)nv + 1, sizeof *st->stride);
+    st->woff = malloc(((size_t)nv + 1) * sizeof *st->woff);
+    int *birth = malloc(((size_t)nv + 1) * sizeof(int)), *death = malloc(((size_t)nv + 1) * sizeof(int));
+    if (!st->cls || !st->off || !st->stride || !st->woff || !birth || !death) {
+        free(birth); free(death);
+        ir_diag_error(d, "out of memory planning stage %d", s);
+        return -1;
+    }
+    for (int v = 0; v < nv; v++) birth[v] = death[v] = -1, st->woff[v] = -1;
+    int rc = 0;
+
+    /* Which values are read / produced here, and when. */
+    for (int i = ps->first; i < ps->last; i++) {
+        const ir_node *n = &g->nodes[i];
+        for (int j = 0; j < n->nin; j++) {
+            int v = n->in[j];
+            if (v < 0) continue;
+            const ir_value *x = &g->vals[v];
+            if (x->data) st->cls[v] = CG_WEIGHT;
+            else if (x->kind == IR_VAL_INPUT) st->cls[v] = CG_INPUT;
+            else if (x->producer >= 0 && p->node_stage[x->producer] != s) st->cls[v] = CG_RECV;
+            if (birth[v] < 0) birth[v] = i;
+            death[v] = i;
+        }
+        for (int j = 0; j < n->nout; j++) {
+            int v = n->out[j];
+            if (v < 0) continue;
+            st->cls[v] = CG_TEMP;
+            birth[v] = i;
+            if (death[v] < i) death[v] = i;
+        }
+    }
+    for (int k = 0; k < ps->nout; k++) st->cls[p->xfers[ps->out[k]].value] = CG_IO_OUT;
+    for (int k = 0; k < ps->noutputs; k++) {
+        int v = ps->outputs[k];
+        if (g->vals[v].data) st->cls[v] = CG_CONST_OUT;
+        else if (g->vals[v].kind == IR_VAL_INPUT) st->cls[v] = CG_PASS_OUT;
+        else st->cls[v] = CG_IO_OUT;
+    }
+
+    /* Every value must have a static shape by now. */
+    for (int v = 0; v < nv; v++) {
+        if (!st->cls[v] || st->cls[v] == CG_WEIGHT) continue;
+        if (value_bytes(&g->vals[v]) < 0) {
+            char b[256];
+            ir_diag_error(d, "stage %d: value '%s' has no static shape (%s); bind the inputs "
+                          "with --input-shape", s, g->vals[v].name,
+                          ir_value_type_str(&g->vals[v], b, sizeof b));
+            rc = -1;
+        }
+    }
+    if (rc) goto out;
+
+    /* Shard: weights in first-read order, then constant graph outputs; 64-aligned. */
+    int64_t w = 0;
+    for (int i = ps->first; i < ps->last; i++) {
+        const ir_node *n = &g->nodes[i];
+        for (int j = 0; j < n->nin; j++) {
+            int v = n->in[j];
+            if (v < 0 || st->cls[v] != CG_WEIGHT || st->woff[v] >= 0) continue;
+            st->woff[v] = w;
+            w = align_up(w + (int64_t)g->vals[v].data->nbytes);
+        }
+    }
+    for (int v = 0; v < nv; v++) {
+        if (st->cls[v] != CG_CONST_OUT) continue;
+        st->woff[v] = w;
+        w = align_up(w + (int64_t)g->vals[v].data->nbytes);
+    }
+    st->weight_bytes = w;
+
+    /* Boundary buffers: nslots copies each. */
+    int64_t a = 0;
+    for (int v = 0; v < nv; v++) {
+        int c = st->cls[v];
+        if (c == CG_NONE || c == CG_WEIGHT || c == CG_TEMP) continue;
+        int64_t b = align_up(value_bytes(&g->vals[v]));
+        if (b == 0) b = ALIGN;
+        st->off[v] = a;
+        st->stride[v] = b;
+        a += b * nslots;
+    }
+    st->io_bytes = a;
+
+    /* Temporaries by liveness. */
+    int nt = 0;
+    for (int v = 0; v < nv; v++)
+        if (st->cls[v] == CG_TEMP) nt++;
+    ir_mem_block *blk = malloc((size_t)(nt + 1) * sizeof *blk);
+    int *bv = malloc((size_t)(nt + 1) * sizeof(int));
+    if (!blk || !bv) {
+        free(blk); free(bv);
+        ir_diag_error(d, "out of memory planning stage %d", s);
+        rc = -1;
+        goto out;
+    }
+    nt = 0;
+    for (int v = 0; v < nv; v++) {
+        if (st->cls[v] != CG_TEMP) continue;
+        blk[nt] = (ir_mem_block){value_bytes(&g->vals[v]), birth[v], death[v], 0};
+        bv[nt++] = v;
+    }
+    int64_t tb = ir_mem_assign(blk, nt, ALIGN);
+    if (tb < 0) {
+        ir_diag_error(d, "stage %d: arena size overflows", s);
+        rc = -1;
+    }
+    for (int k = 0; k < nt; k++) st->off[bv[k]] = st->io_bytes + blk[k].offset;
+    st->temp_bytes = tb;
+    free(blk);
+    free(bv);
+
+    /* Kernel scratch: the largest any node asks for. */
+    int64_t sc = 0;
+    for (int i = ps->first; i < ps->last; i++) {
+        int64_t x = 0;
+        if (cg_check_node(g, &g->nodes[i], &x, d)) rc = -1;
+        if (x > sc) sc = x;
+    }
+    st->scratch_off = align_up(st->io_bytes + st->temp_bytes);
+    st->scratch_bytes = align_up(sc);
+    st->arena_bytes = st->scratch_off + st->scratch_bytes + ALIGN;
+out:
+    free(birth);
+    free(death);
+    return rc;
+}
