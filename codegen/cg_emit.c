@@ -243,22 +243,34 @@ int cg_stage_emit(const ir_graph *g, const part_plan *p, const cg_stage *st, con
         emit_io(f, g, v, 0, 0, from, -1, g->vals[v].rank >= 1 ? 0 : -1, i);
     }
     if (!g->noutputs) fprintf(f, "    {0}\n");
+    /* This stage's graph inputs and outputs, in graph order (the driver's order). */
     fprintf(f, "};\nstatic const rt_io inputs[] = {\n");
-    for (int k = 0; k < ps->ninputs; k++) {
-        int v = ps->inputs[k];
-        int gi = graph_index(g->inputs, g->ninputs, v);
-        emit_io(f, g, v, st->off[v], st->stride[v], -1, -1, gi >= 0 ? split_dim_of(g, o, gi) : -1, gi);
+    for (int gi = 0; gi < g->ninputs; gi++) {
+        int v = g->inputs[gi];
+        if (graph_index(ps->inputs, ps->ninputs, v) < 0) continue;
+        emit_io(f, g, v, st->off[v], st->stride[v], -1, -1, split_dim_of(g, o, gi), gi);
         ni++;
     }
     if (!ni) fprintf(f, "    {0}\n");
     fprintf(f, "};\nstatic const rt_io outputs[] = {\n");
-    for (int k = 0; k < ps->noutputs; k++) {
-        int v = ps->outputs[k];
-        int gi = graph_index(g->outputs, g->noutputs, v);
+    for (int gi = 0; gi < g->noutputs; gi++) {
+        int v = g->outputs[gi];
+        if (graph_index(ps->outputs, ps->noutputs, v) < 0) continue;
         emit_io(f, g, v, st->off[v], st->stride[v], -1, -1, g->vals[v].rank >= 1 ? 0 : -1, gi);
         no++;
     }
     if (!no) fprintf(f, "    {0}\n");
+    /* Rank 0 feeds the other stages' graph inputs. */
+    int nf = 0;
+    fprintf(f, "};\nstatic const rt_io feeds[] = {\n");
+    for (int t = 1; s == 0 && t < p->nstages; t++)
+        for (int gi = 0; gi < g->ninputs; gi++) {
+            int v = g->inputs[gi];
+            if (graph_index(p->stages[t].inputs, p->stages[t].ninputs, v) < 0) continue;
+            emit_io(f, g, v, 0, 0, t, -1, split_dim_of(g, o, gi), gi);
+            nf++;
+        }
+    if (!nf) fprintf(f, "    {0}\n");
     fprintf(f, "};\nstatic const rt_io recv[] = {\n");
     for (int k = 0; k < ps->nin; k++) {
         const part_xfer *x = &p->xfers[ps->in[k]];
@@ -287,8 +299,8 @@ int cg_stage_emit(const ir_graph *g, const part_plan *p, const cg_stage *st, con
                ".model_outputs = model_outputs,\n"
                "    .ninputs = %d, .noutputs = %d, .nrecv = %d, .nsend = %d,\n"
                "    .inputs = inputs, .outputs = outputs, .recv = recv, .send = send,\n"
-               "    .run = run,\n};\n\n"
+               "    .nfeeds = %d, .feeds = feeds, .run = run,\n};\n\n"
                "int main(int argc, char **argv) { return rt_stage_main(&desc, argc, argv); }\n",
-            g->ninputs, g->noutputs, ni, no, ps->nin, ps->nout);
+            g->ninputs, g->noutputs, ni, no, ps->nin, ps->nout, nf);
     return ferror(f) ? -1 : 0;
 }

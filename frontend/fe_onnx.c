@@ -86,7 +86,7 @@ static int value_type(ir_graph *g, const Onnx__ValueInfoProto *vi, const char *r
                       : tp->value_case == ONNX__TYPE_PROTO__VALUE_OPTIONAL_TYPE ? "optional"
                       : tp->value_case == ONNX__TYPE_PROTO__VALUE_SPARSE_TENSOR_TYPE
                           ? "sparse tensor" : "non-tensor";
-        ir_diag_error(d, "%s '%s' has a %s type, unsupported", role, name, k);
+        ir_diag_error(d, "%s '%s' has type %s, unsupported", role, name, k);
         return -1;
     }
     const Onnx__TypeProto__Tensor *tt = tp->tensor_type;
@@ -455,7 +455,14 @@ static int convert_graph(fe_ctx *c, ir_graph *g, const Onnx__GraphProto *gp, int
         }
         snprintf(what, sizeof what, "initializer '%s'", tp->name);
         ir_tensor t;
-        if (convert_tensor(c, g, tp, what, &t)) continue;
+        if (convert_tensor(c, g, tp, what, &t)) {
+            /* reported; a weight without data (only in a graph with errors) keeps its
+             * readers from being reported as dangling too */
+            int v = ir_value_add(g, tp->name, IR_DT_UNDEF, -1, NULL);
+            if (v < 0) return -1;
+            g->vals[v].kind = IR_VAL_WEIGHT;
+            continue;
+        }
         int v = ir_value_add(g, tp->name, t.dtype, t.rank, t.dims);
         if (v < 0) return -1;
         g->vals[v].kind = IR_VAL_WEIGHT;
@@ -482,7 +489,10 @@ static int convert_graph(fe_ctx *c, ir_graph *g, const Onnx__GraphProto *gp, int
         }
         int dt, rank;
         ir_dim dims[IR_MAX_RANK];
-        if (value_type(g, vi, "graph input", &dt, &rank, dims) < 0) continue;
+        if (value_type(g, vi, "graph input", &dt, &rank, dims) < 0) {
+            dt = IR_DT_UNDEF; /* reported; still an input, so its readers stay quiet */
+            rank = -1;
+        }
         v = ir_value_add(g, nm, dt, rank, NULL);
         if (v < 0) return -1;
         if (rank > 0) memcpy(g->vals[v].dims, dims, (size_t)rank * sizeof *dims);

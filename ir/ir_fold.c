@@ -10,10 +10,7 @@
 #include <string.h>
 #include "ir.h"
 #include "ir_pass_impl.h"
-#include "rt_cpu.h"
-
-_Static_assert((int)IR_OP_COUNT == (int)RT_OP_COUNT, "ORDER OP: ir and rt op numbering");
-_Static_assert(IR_MAX_RANK == RT_MAX_RANK, "ir and rt ranks");
+#include "ir_rt.h"
 
 /* ======================================================================================
  * Fold If: inline the taken branch.
@@ -198,7 +195,8 @@ static int fold_one_if(ir_graph *g, int ni) {
         case IR_VAL_WEIGHT:
         case IR_VAL_CONST:
         case IR_VAL_ACT: {
-            snprintf(name, sizeof name, "%s/%s", prefix, x->name);
+            snprintf(name, sizeof name, "%s%s%s", prefix, x->name[0] == '/' ? "" : "/",
+                     x->name);
             const char *nm = ir_unique_name(g, name);
             int nv = nm ? ir_value_add(g, nm, x->dtype, x->rank, NULL) : -1;
             if (nv < 0) { bad = 1; break; }
@@ -238,7 +236,8 @@ static int fold_one_if(ir_graph *g, int ni) {
         for (int j = 0; j < bn->nin; j++) buf[j] = bn->in[j] >= 0 ? cx.map[bn->in[j]] : -1;
         for (int j = 0; j < bn->nout; j++)
             buf[bn->nin + j] = bn->out[j] >= 0 ? cx.map[bn->out[j]] : -1;
-        snprintf(name, sizeof name, "%s/%s", prefix, bn->name);
+        snprintf(name, sizeof name, "%s%s%s", prefix, bn->name[0] == '/' ? "" : "/",
+                 bn->name);
         int nn = ir_node_add(g, bn->op, name, bn->nin, buf, bn->nout, buf + bn->nin);
         if (nn < 0 || copy_attrs(&cx, g, nn, bn, scope, 0)) bad = 1;
     }
@@ -276,15 +275,6 @@ static int shape_known(const ir_value *x) {
     for (int i = 0; i < x->rank; i++)
         if (x->dims[i].v < 0) return 0;
     return 1;
-}
-
-static rt_tensor rt_from_tensor(const ir_tensor *t) {
-    rt_tensor r = {0};
-    r.dtype = t->dtype;
-    r.rank = t->rank;
-    for (int i = 0; i < t->rank; i++) r.dims[i] = t->dims[i];
-    r.data = t->data;
-    return r;
 }
 
 /* A Constant node's value attribute as a constant. 1 if folded. */
@@ -348,35 +338,6 @@ static int is_const_passthrough(ir_graph *g, const ir_node *n) {
     return 1;
 }
 
-/* Convert node attributes for the kernel API (subgraphs are not passed). ra and rt have
- * n->nattr entries; returns the number used. */
-static int attrs_to_rt(const ir_node *n, rt_attr *ra, rt_tensor *rt) {
-    int na = 0;
-    for (int k = 0; k < n->nattr; k++) {
-        const ir_attr *a = &n->attrs[k];
-        rt_attr *r = &ra[na];
-        memset(r, 0, sizeof *r);
-        r->name = a->name;
-        switch (a->type) {
-        case IR_ATTR_FLOAT: r->type = RT_ATTR_FLOAT; r->f = a->f; break;
-        case IR_ATTR_INT: r->type = RT_ATTR_INT; r->i = a->i; break;
-        case IR_ATTR_STRING: r->type = RT_ATTR_STRING; r->s = a->s; break;
-        case IR_ATTR_TENSOR:
-            if (!a->t) continue;
-            rt[na] = rt_from_tensor(a->t);
-            r->type = RT_ATTR_TENSOR;
-            r->t = &rt[na];
-            break;
-        case IR_ATTR_FLOATS: r->type = RT_ATTR_FLOATS; r->n = a->n; r->floats = a->floats; break;
-        case IR_ATTR_INTS: r->type = RT_ATTR_INTS; r->n = a->n; r->ints = a->ints; break;
-        case IR_ATTR_STRINGS: r->type = RT_ATTR_STRINGS; r->n = a->n; break;
-        case IR_ATTR_GRAPH: continue;
-        }
-        na++;
-    }
-    return na;
-}
-
 /* Evaluate node ni if its inputs are known (data, or for Shape/Size the input's shape) and
  * its outputs' total size is at most limit. 1 if folded. */
 static int fold_node(ir_graph *g, int ni, int64_t limit) {
@@ -423,23 +384,17 @@ static int fold_node(ir_graph *g, int ni, int64_t limit) {
         if (n->in[j] < 0) { in[j].rank = -1; continue; }
         const ir_value *x = &g->vals[n->in[j]];
         if (x->data) {
-            in[j] = rt_from_tensor(x->data);
+            in[j] = ir_tensor_rt(x->data);
         } else {
-            in[j].dtype = x->dtype;
-            in[j].rank = x->rank;
-            for (int i = 0; i < x->rank; i++) in[j].dims[i] = x->dims[i].v;
-            in[j].data = (void *)shape_only_dummy;
+            in[j] = ir_value_rt(x, (void *)shape_only_dummy);
         }
     }
     for (int j = 0; j < nout; j++) {
         memset(&out[j], 0, sizeof out[j]);
         if (n->out[j] < 0) { out[j].rank = -1; continue; }
-        const ir_value *x = &g->vals[n->out[j]];
-        out[j].dtype = x->dtype;
-        out[j].rank = x->rank;
-        for (int i = 0; i < x->rank; i++) out[j].dims[i] = x->dims[i].v;
+        out[j] = ir_value_rt(&g->vals[n->out[j]], NULL);
     }
-    int na = attrs_to_rt(n, ra, at);
+    int na = ir_node_rt_attrs(n, ra, at);
     rt_kctx k = {0};
     k.nthreads = 1;
     if (!rt_cpu_supports(n->op, ra, na, in, nin, out, nout, &k)) goto done; /* left to run */

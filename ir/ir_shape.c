@@ -194,7 +194,7 @@ int sh_out(sh_ctx *c, int i, int dtype, int rank, const ir_dim *dims) {
         if (d.v >= 0)
             v->dims[j] = d;                  /* known: inference wins */
         else if (v->dims[j].v < 0 && d.sym)
-            v->dims[j] = sh_unknown(), v->dims[j].sym = d.sym; /* a symbol beats none/another */
+            v->dims[j] = d;                  /* a symbol beats none or another */
         /* else keep what was declared: it knows as much or more */
     }
     return 0;
@@ -279,10 +279,10 @@ static void sh_dropout(sh_ctx *c) {
     sh_out(c, 1, IR_DT_BOOL, x->rank, x->dims);
 }
 
-/* Broadcasting elementwise ops over inputs [first, nin): Add(A, B), Sum(data_0, ...),
- * Where(condition, X, Y) ... Inputs from `same` on must share one dtype; the output takes it,
- * or bool for comparisons. */
-static void sh_elementwise(sh_ctx *c, int same, int check_dtype) {
+/* Broadcasting elementwise ops over all inputs: Add(A, B), Sum(data_0, ...), Where(condition,
+ * X, Y) ... Inputs from `same` on must share one dtype (when check_dtype); the output takes
+ * it, or input dt_input's when that is >= 0, or bool for comparisons. */
+static void sh_elementwise(sh_ctx *c, int same, int check_dtype, int dt_input) {
     ir_node *n = c->n;
     sh_bin b[64];
     int nb = 0, dt = IR_DT_UNDEF, dt_from = -1;
@@ -317,6 +317,7 @@ static void sh_elementwise(sh_ctx *c, int same, int check_dtype) {
     int rank;
     ir_dim dims[IR_MAX_RANK];
     if (sh_broadcast(c, nb, b, &rank, dims)) return;
+    if (dt_input >= 0) dt = sh_in(c, dt_input)->dtype;
     if (ir_op_table[n->op].flags & OPF_CMP) dt = IR_DT_BOOL;
     sh_out(c, 0, dt, rank, dims);
 }
@@ -418,7 +419,7 @@ static void sh_einsum(sh_ctx *c) {
     const char *rhs = arrow ? arrow + 2 : NULL;
     /* label dims: index 0..51 for a-z A-Z */
     ir_dim lab[52];
-    int count[52] = {0}, seen[52] = {0};
+    int count[52] = {0}, seen[52] = {0}, ones[52] = {0}, nosym[52] = {0};
     for (int i = 0; i < 52; i++) lab[i] = sh_unknown();
     sh_bin ell[64];
     int nell = 0, ell_unknown = 0, any_ell = 0;
@@ -475,17 +476,22 @@ static void sh_einsum(sh_ctx *c) {
             if (r < 0) continue;
             ir_dim d = v->dims[k < ellpos || ellpos < 0 ? k : k + ne];
             ir_dim *L = &lab[l];
-            if (d.v >= 0 && L->v >= 0 && d.v != L->v) {
-                if (d.v == 1) continue;
-                if (L->v != 1) {
+            /* a label's dims broadcast like numpy's: a 1 gives way to the other size */
+            if (d.v == 1) {
+                ones[l] = 1;
+            } else if (d.v >= 0) {
+                if (L->v >= 0 && L->v != d.v) {
                     sh_err(c, "equation '%s': label '%c' is %lld in one input and %lld in "
                            "input %d", eq, l < 26 ? 'a' + l : 'A' + l - 26, (long long)L->v,
                            (long long)d.v, term);
                     return;
                 }
+                *L = d;
+            } else {
+                if (!d.sym) nosym[l] = 1;
+                else if (!L->sym) L->sym = d.sym;
+                else if (strcmp(L->sym, d.sym) != 0) nosym[l] = 1;
             }
-            if (d.v >= 0 && (L->v < 0 || L->v == 1)) *L = d;
-            else if (L->v < 0 && !L->sym && d.sym) *L = d;
         }
         if (ellpos >= 0) {
             any_ell = 1;
@@ -498,6 +504,17 @@ static void sh_einsum(sh_ctx *c) {
     if (term + 1 != c->n->nin) {
         sh_err(c, "equation '%s' has %d terms for %d inputs", eq, term + 1, c->n->nin);
         return;
+    }
+    for (int l = 0; l < 52; l++) {
+        if (lab[l].v >= 0) continue;
+        if (nosym[l]) lab[l].sym = NULL;
+        /* only 1s seen where the rank is known: 1, unless some input's dims are unknown */
+        if (ones[l] && !lab[l].sym && !nosym[l]) {
+            int unk = 0;
+            for (int i = 0; i < c->n->nin; i++) unk |= sh_in(c, i)->rank < 0;
+            if (!unk) lab[l] = sh_known(1);
+        }
+        if (ones[l] && nosym[l]) lab[l] = sh_unknown();
     }
     int er = 0;
     ir_dim ed[IR_MAX_RANK];
@@ -1127,15 +1144,13 @@ int ir_shape_infer_node(ir_graph *g, int ni) {
     case IR_OP_EQUAL: case IR_OP_LESS: case IR_OP_LESSOREQUAL: case IR_OP_GREATER:
     case IR_OP_GREATEROREQUAL: case IR_OP_AND: case IR_OP_OR: case IR_OP_XOR:
     case IR_OP_BITWISEAND: case IR_OP_BITWISEOR: case IR_OP_BITWISEXOR: case IR_OP_BITSHIFT:
-        sh_elementwise(c, 0, 1);
+        sh_elementwise(c, 0, 1, -1);
         break;
     case IR_OP_POW:                         /* Pow(X, Y): Y may have another type */
-        sh_elementwise(c, 1, 0);
-        if (n->nout > 0 && n->out[0] >= 0 && sh_in(c, 0)->dtype)
-            g->vals[n->out[0]].dtype = sh_in(c, 0)->dtype;
+        sh_elementwise(c, 0, 0, 0);
         break;
     case IR_OP_WHERE:                       /* Where(condition, X, Y) */
-        sh_elementwise(c, 1, 1);
+        sh_elementwise(c, 1, 1, -1);
         break;
     case IR_OP_MATMUL:
         sh_matmul(c);

@@ -6,7 +6,7 @@
  * two cuts is one transfer s -> s+2, never relayed through s+1. Graph inputs are not
  * transfers: rank 0 feeds each stage the inputs it reads. A graph output belongs to the stage
  * that makes it; one that no node makes (a weight, a constant, a graph input passed through)
- * belongs to the last stage.
+ * belongs to the last stage, which then holds that parameter too.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +117,14 @@ static int stage_fill(const ir_graph *g, const part_costs *c, const part_reads *
             else if (g->vals[v].kind == IR_VAL_INPUT) ni++;
         }
     }
+    /* The last stage emits the graph outputs no node makes, so it holds those parameters. */
+    for (int j = 0; s == p->nstages - 1 && j < g->noutputs; j++) {
+        int v = g->outputs[j];
+        if (part_value_is_param(g, v) && mark[v] != s + 1) {
+            mark[v] = s + 1;
+            nw++;
+        }
+    }
     st->weights = part_calloc((size_t)nw + 1, sizeof(int));
     st->inputs = part_calloc((size_t)ni + 1, sizeof(int));
     if (!st->weights || !st->inputs) return -1;
@@ -128,6 +136,13 @@ static int stage_fill(const ir_graph *g, const part_costs *c, const part_reads *
             st->weights[st->nweights++] = v;
             st->param_bytes = part_add_sat(st->param_bytes, part_value_bytes(g, v));
         }
+    for (int j = 0; s == p->nstages - 1 && j < g->noutputs; j++) {
+        int v = g->outputs[j];
+        if (!part_value_is_param(g, v) || mark[v] == -(s + 1)) continue;
+        mark[v] = -(s + 1);
+        st->weights[st->nweights++] = v;
+        st->param_bytes = part_add_sat(st->param_bytes, part_value_bytes(g, v));
+    }
     /* graph inputs in graph-input order; mark still says which this stage reads */
     for (int j = 0; j < g->ninputs; j++) {
         int v = g->inputs[j];

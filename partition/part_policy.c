@@ -187,14 +187,16 @@ int part_split_equal_size(const part_seq *s, int k, int *cuts, ir_diag *d) {
     int64_t *f = part_calloc(cells, sizeof *f);
     int rc = -1;
     if (!w.cnt || !hi || !dq || !f) {
+        d->oom = 1;
         ir_diag_error(d, "equal_size: out of memory (%d nodes, %d stages)", n, k);
         goto out;
     }
 
     /* 1. the smallest feasible bound, between the largest node and the whole sequence */
     int64_t lo = 0, top = 0;
-    for (int i = 0; i < n; i++) {
-        int64_t c = win_added(&w, i);
+    for (int i = 0; i < n; i++) { /* a node alone (its reads are distinct) */
+        int64_t c = 0;
+        for (int q = s->wstart[i]; q < s->wstart[i + 1]; q++) c = part_add_sat(c, s->wbytes[s->wid[q]]);
         if (c > lo) lo = c;
         win_push(&w, i);
     }
@@ -280,6 +282,7 @@ int part_split_threshold(const part_seq *s, int64_t threshold, int *cuts, int ma
     if (seq_check(s, d)) return -1;
     window w = {s, part_calloc((size_t)s->nw + 1, sizeof(int)), 0};
     if (!w.cnt) {
+        d->oom = 1;
         ir_diag_error(d, "threshold: out of memory");
         return -1;
     }

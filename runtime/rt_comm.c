@@ -110,7 +110,7 @@ int rt_net_setup(int fd)
     return 0;
 }
 
-static int resolve(const char *host, int port, struct sockaddr_in *sa, char *err, size_t errsz)
+int rt_net_resolve(const char *host, int port, struct sockaddr_in *sa, char *err, size_t errsz)
 {
     struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *res = NULL;
     char ps[16];
@@ -129,7 +129,7 @@ static int resolve(const char *host, int port, struct sockaddr_in *sa, char *err
 int rt_net_dial(const char *host, int port, double deadline, char *err, size_t errsz)
 {
     struct sockaddr_in sa;
-    if (resolve(host, port, &sa, err, errsz)) return -1;
+    if (rt_net_resolve(host, port, &sa, err, errsz)) return -1;
     int last = 0;
     for (;;) {
         int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -175,7 +175,7 @@ int rt_net_dial(const char *host, int port, double deadline, char *err, size_t e
 int rt_net_listen(const char *host, int port, int *bound_port, char *err, size_t errsz)
 {
     struct sockaddr_in sa;
-    if (resolve(host, port, &sa, err, errsz)) return -1;
+    if (rt_net_resolve(host, port, &sa, err, errsz)) return -1;
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         snprintf(err, errsz, "socket: %s", strerror(errno));
@@ -203,7 +203,7 @@ int rt_net_is_loopback(const char *host)
 {
     struct sockaddr_in sa;
     char err[256];
-    if (resolve(host, 1, &sa, err, sizeof err)) return 0;
+    if (rt_net_resolve(host, 1, &sa, err, sizeof err)) return 0;
     return (ntohl(sa.sin_addr.s_addr) >> 24) == 127;
 }
 

@@ -39,6 +39,9 @@ int rt_net_dial(const char *host, int port, double deadline, char *err, size_t e
 /* Listens on host:port (port 0: ephemeral); *bound_port gets the port. fd or -1, err set. */
 int rt_net_listen(const char *host, int port, int *bound_port, char *err, size_t errsz);
 
+struct sockaddr_in;
+/* host:port to an IPv4 address. 0, or -1 with err set. */
+int rt_net_resolve(const char *host, int port, struct sockaddr_in *sa, char *err, size_t errsz);
 /* 1 if host resolves to a 127.0.0.0/8 address. */
 int rt_net_is_loopback(const char *host);
 

@@ -8,6 +8,11 @@
  *   static const rt_stage_desc DESC = {.stage = 1, .nstages = 4, .run = run, ...};
  *   int main(int argc, char **argv) { return rt_stage_main(&DESC, argc, argv); }
  *
+ * Order on the wire, per microbatch: rank 0 feeds graph inputs to the stages that read them
+ * (in `feeds` order), each stage sends its boundary values in `send` order (receivers take
+ * them in `recv` order: the same per link), and a stage other than 0 sends its graph outputs
+ * to rank 0 in graph-output order. `inputs` and `outputs` are in graph order.
+ *
  * Everything here is plain data with static storage: the runtime knows nothing of the
  * compiler, and a stage program needs nothing but this header, rt_cpu.h and the runtime
  * library. Shapes are per microbatch; the batch is `chunks` microbatches cut along each
@@ -70,6 +75,10 @@ typedef struct rt_stage_desc {
      * outputs it produces (gathered by rank 0); recv/send: boundary values. */
     int ninputs, noutputs, nrecv, nsend;
     const rt_io *inputs, *outputs, *recv, *send;
+    /* Rank 0 only: which graph inputs every other stage reads (peer = that stage,
+     * graph_index = the input), in the order those stages expect them. */
+    int nfeeds;
+    const rt_io *feeds;
     int (*run)(rt_stage_ctx *c);  /* one microbatch; 0 or -1 with c->err set */
 } rt_stage_desc;
 

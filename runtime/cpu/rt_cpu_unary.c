@@ -1,7 +1,8 @@
 /* rt_cpu_unary.c - the one-input elementwise family: math and activation functions, Not,
  * BitwiseNot, IsNaN/IsInf, Identity, Clip, Cast/CastLike, Dropout (inference).
  *
- * Output dims must equal the input's. float32/float64 compute in double and round once;
+ * Output dims must equal the input's. float32/float64 compute in double and round once
+ * (except the hot activations Exp, Sigmoid, Gelu, Tanh, Erf: in float with float libm);
  * integer Abs/Neg/Sign/Relu/Clip stay exact in their own type. In-place (out data == in data)
  * is allowed: every element is read before it is written.
  */
@@ -49,12 +50,20 @@ static int un_is_signed_op(int op) {
     for (int64_t i = 0; i < n; i++) { double x = (double)x_[i]; y_[i] = (T)(EXPR); } \
 } while (0)
 
-#define UN_FLOAT_OPS(T) do { switch (op) { \
+/* The hot activations compute in T itself with T's libm functions (suffix F: f or empty):
+ * expf/erff/tanhf are about 2x faster than the double versions, within 2 ulp of float. */
+#define UN_NATIVE_LOOP(T, EXPR) do { \
+    const T *x_ = (const T *)in->data; T *y_ = (T *)out->data; \
+    _Pragma("omp parallel for num_threads(nt) if(nt > 1)") \
+    for (int64_t i = 0; i < n; i++) { T x = x_[i]; y_[i] = (EXPR); } \
+} while (0)
+
+#define UN_FLOAT_OPS(T, F) do { switch (op) { \
     case RT_OP_ABS: UN_FLOAT_LOOP(T, fabs(x)); break; \
     case RT_OP_NEG: UN_FLOAT_LOOP(T, -x); break; \
     case RT_OP_SIGN: UN_FLOAT_LOOP(T, x > 0 ? 1.0 : x < 0 ? -1.0 : x == 0 ? 0.0 : x); break; \
     case RT_OP_RELU: UN_FLOAT_LOOP(T, x < 0 ? 0.0 : x); break; \
-    case RT_OP_EXP: UN_FLOAT_LOOP(T, exp(x)); break; \
+    case RT_OP_EXP: UN_NATIVE_LOOP(T, exp##F(x)); break; \
     case RT_OP_LOG: UN_FLOAT_LOOP(T, log(x)); break; \
     case RT_OP_SQRT: UN_FLOAT_LOOP(T, sqrt(x)); break; \
     case RT_OP_RECIPROCAL: UN_FLOAT_LOOP(T, 1.0 / x); break; \
@@ -67,7 +76,7 @@ static int un_is_signed_op(int op) {
     case RT_OP_CELU: UN_FLOAT_LOOP(T, x > 0 ? x : p.alpha * expm1(x / p.alpha)); break; \
     case RT_OP_THRESHOLDEDRELU: UN_FLOAT_LOOP(T, x > p.alpha ? x : 0.0); break; \
     case RT_OP_SIGMOID: \
-        UN_FLOAT_LOOP(T, x >= 0 ? 1.0 / (1.0 + exp(-x)) : exp(x) / (1.0 + exp(x))); break; \
+        UN_NATIVE_LOOP(T, x >= 0 ? (T)1 / ((T)1 + exp##F(-x)) : exp##F(x) / ((T)1 + exp##F(x))); break; \
     case RT_OP_HARDSIGMOID: UN_FLOAT_LOOP(T, fmax(0.0, fmin(1.0, p.alpha * x + p.beta))); break; \
     case RT_OP_HARDSWISH: UN_FLOAT_LOOP(T, x * fmax(0.0, fmin(1.0, x / 6.0 + 0.5))); break; \
     case RT_OP_SOFTPLUS: UN_FLOAT_LOOP(T, x > 0 ? x + log1p(exp(-x)) : log1p(exp(x))); break; \
@@ -76,12 +85,12 @@ static int un_is_signed_op(int op) {
         UN_FLOAT_LOOP(T, x * tanh(x > 0 ? x + log1p(exp(-x)) : log1p(exp(x)))); break; \
     case RT_OP_GELU: \
         if (p.gelu_tanh) \
-            UN_FLOAT_LOOP(T, 0.5 * x * (1.0 + tanh(UN_SQRT_2_PI * (x + 0.044715 * x * x * x)))); \
+            UN_NATIVE_LOOP(T, (T)0.5 * x * ((T)1 + tanh##F((T)UN_SQRT_2_PI * (x + (T)0.044715 * x * x * x)))); \
         else \
-            UN_FLOAT_LOOP(T, 0.5 * x * (1.0 + erf(x / UN_SQRT2))); \
+            UN_NATIVE_LOOP(T, (T)0.5 * x * ((T)1 + erf##F(x * (T)(1 / UN_SQRT2)))); \
         break; \
-    case RT_OP_TANH: UN_FLOAT_LOOP(T, tanh(x)); break; \
-    case RT_OP_ERF: UN_FLOAT_LOOP(T, erf(x)); break; \
+    case RT_OP_TANH: UN_NATIVE_LOOP(T, tanh##F(x)); break; \
+    case RT_OP_ERF: UN_NATIVE_LOOP(T, erf##F(x)); break; \
     case RT_OP_SIN: UN_FLOAT_LOOP(T, sin(x)); break; \
     case RT_OP_COS: UN_FLOAT_LOOP(T, cos(x)); break; \
     case RT_OP_TAN: UN_FLOAT_LOOP(T, tan(x)); break; \
@@ -444,8 +453,8 @@ int rtk_unary(rt_kargs *a, int mode) {
         break;
     }
     switch (dt) {
-    case RT_F32: UN_FLOAT_OPS(float); break;
-    case RT_F64: UN_FLOAT_OPS(double); break;
+    case RT_F32: UN_FLOAT_OPS(float, f); break;
+    case RT_F64: UN_FLOAT_OPS(double, ); break;
     case RT_I8: UN_INT_OPS(int8_t, uint8_t); break;
     case RT_I16: UN_INT_OPS(int16_t, uint16_t); break;
     case RT_I32: UN_INT_OPS(int32_t, uint32_t); break;

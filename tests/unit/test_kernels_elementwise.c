@@ -81,6 +81,18 @@ static void test_broadcast(void) {
                 }
     CHECK_EQ_I(0, bad, "4-D broadcast elements that differ from the naive loop");
     free(p); free(q); free(r);
+
+    /* one long same-shape row, split across threads */
+    enum { N = 100000 };
+    int64_t *u = malloc(sizeof(int64_t) * N), *v = malloc(sizeof(int64_t) * N), *w = malloc(sizeof(int64_t) * N);
+    for (int i = 0; i < N; i++) { u[i] = i; v[i] = 3 * (int64_t)i - 7; }
+    rt_tensor in5[2] = {ten(RT_I64, u, DIMS(N)), ten(RT_I64, v, DIMS(N))};
+    rt_tensor o5 = ten(RT_I64, w, DIMS(N));
+    CHECK_EQ_I(0, go(RT_OP_MUL, NULL, 0, in5, 2, &o5, 1), "int64 Mul of two [100000] runs");
+    bad = 0;
+    for (int i = 0; i < N; i++) if (w[i] != (int64_t)i * (3 * (int64_t)i - 7)) bad++;
+    CHECK_EQ_I(0, bad, "elements of i*(3i-7) that differ");
+    free(u); free(v); free(w);
 }
 
 static void test_int_arith(void) {

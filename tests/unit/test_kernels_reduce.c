@@ -171,6 +171,19 @@ static void test_reduce(void) {
         if (my[i] != (float)e) wrongs++;
     }
     CHECK_EQ_I(0, wrongs, "row sums that differ from a plain loop");
+    int64_t ax0 = 0;
+    float *cy = malloc(sizeof(float) * R1);
+    rt_tensor cin[2] = {min[0], ten(RT_I64, &ax0, DIMS(1))};
+    rt_tensor cout = ten(RT_F32, cy, DIMS(1, R1));
+    CHECK_EQ_I(0, go(RT_OP_REDUCEMAX, NULL, 0, cin, 2, &cout, 1), "ReduceMax [300,200] axis 0 (column blocks) runs");
+    wrongs = 0;
+    for (int j = 0; j < R1; j++) {
+        float e = m[j];
+        for (int i = 1; i < R0; i++) e = m[i * R1 + j] > e ? m[i * R1 + j] : e;
+        if (cy[j] != e) wrongs++;
+    }
+    CHECK_EQ_I(0, wrongs, "column maxima that differ from a plain loop");
+    free(cy);
     free(m);
     free(my);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include "cg.h"
 #include "fe.h"
 #include "opts.h"
 
@@ -31,7 +32,10 @@ static void usage(FILE *f) {
 "  --ranks N              number of pipeline stages / ranks (default 1; with threshold,\n"
 "                         must match the stage count the plan needs, or leave it out)\n"
 "  --threshold SIZE       threshold policy's stage size: 490MB, 1.5GB, 64KiB, 4096\n"
-"  --chunks M             microbatches per batch for the runtime (default 1)\n"
+"  --chunks M             microbatches per batch (default 1): stage programs are compiled\n"
+"                         for one microbatch, the batch (--input-shape) divided by M\n"
+"  --split-spec NAME=DIM  the dim of input NAME cut into microbatches (default 0;\n"
+"                         -1 replicates the input to every microbatch); repeatable\n"
 "Graph:\n"
 "  --input-shape NAME=DIMS  bind a graph input's shape (input_ids=2x128) or a symbolic\n"
 "                         dim (batch=2); repeatable\n"
@@ -39,7 +43,10 @@ static void usage(FILE *f) {
 "                         If nodes on it fold away; repeatable. VALUE: true, 3, 1.5, 1,2,3\n"
 "  --no-fold              skip constant folding\n"
 "Output:\n"
-"  -o, --output DIR       write DIR/pipeline.yaml, DIR/graph.dot (and stage programs)\n"
+"  -o, --output DIR       write the stage programs DIR/rank_<r> (run them with pippyrun),\n"
+"                         their weight shards, DIR/pipeline.yaml and DIR/graph.dot\n"
+"  --plan-only            with -o: write the plan and the DOT, no programs (shapes may\n"
+"                         stay symbolic)\n"
 "  --dot FILE             write the graph as Graphviz DOT, one cluster per stage\n"
 "  --dot-collapse PREFIX  draw all nodes whose name starts with PREFIX as one box\n"
 "                         (e.g. /h.3/); repeatable\n"
@@ -132,6 +139,13 @@ static void parse_args(int argc, char **argv, int first, pc_opts *o) {
             o->set |= PC_SET_CONCRETE;
         } else if (!strcmp(a, "--config")) {
             o->config = argv[i = need(argc, argv, i)];
+        } else if (!strcmp(a, "--split-spec")) {
+            i = need(argc, argv, i);
+            if (o->nsplit >= PC_MAX_LIST) { fprintf(stderr, "pippyc: too many --split-spec\n"); exit(2); }
+            o->split_spec[o->nsplit++] = argv[i];
+            o->set |= PC_SET_SPLITSPEC;
+        } else if (!strcmp(a, "--plan-only")) {
+            o->plan_only = 1;
         } else if (!strcmp(a, "--no-fold")) {
             o->no_fold = 1;
             o->set |= PC_SET_NOFOLD;
@@ -270,6 +284,89 @@ static void print_plan(const part_plan *p, const ir_graph *g) {
     (void)g;
 }
 
+/* Shapes are compiled per microbatch: each graph input's split dim (--split-spec, default 0)
+ * is the batch divided by --chunks. Binds on input names are rewritten in place; a bind of a
+ * dim_param that sits at some input's split dim is divided too. *split_dims gets one entry
+ * per graph input (malloc'd). */
+static int microbatch_binds(const ir_graph *g, pc_opts *o, int chunks, int **split_dims) {
+    int *sd = calloc((size_t)g->ninputs + 1, sizeof *sd);
+    if (!sd) return 1;
+    *split_dims = sd;
+    for (int i = 0; i < g->ninputs; i++) sd[i] = g->vals[g->inputs[i]].rank >= 1 ? 0 : -1;
+    int rc = 0;
+    for (int k = 0; k < o->nsplit; k++) {
+        char *eq = strchr(o->split_spec[k], '=');
+        int found = 0;
+        for (int i = 0; eq && i < g->ninputs; i++) {
+            const ir_value *x = &g->vals[g->inputs[i]];
+            if (strncmp(x->name, o->split_spec[k], (size_t)(eq - o->split_spec[k])) ||
+                x->name[eq - o->split_spec[k]])
+                continue;
+            found = 1;
+            char *end;
+            long v = strtol(eq + 1, &end, 10);
+            if (*end || end == eq + 1 || v < -1 || (x->rank >= 0 && v >= x->rank)) {
+                fprintf(stderr, "pippyc: --split-spec %s: expected a dim of %s (0..%d) or -1\n",
+                        o->split_spec[k], x->name, x->rank - 1);
+                rc = 1;
+            } else {
+                sd[i] = (int)v;
+            }
+        }
+        if (!found) {
+            fprintf(stderr, "pippyc: --split-spec %s: expected NAME=DIM with NAME a graph input\n",
+                    o->split_spec[k]);
+            rc = 1;
+        }
+    }
+    if (rc || chunks == 1) return rc;
+    for (int b = 0; b < o->nshape; b++) {
+        ir_shape_bind *s = &o->shapes[b];
+        for (int i = 0; i < g->ninputs; i++) {
+            const ir_value *x = &g->vals[g->inputs[i]];
+            int dim = sd[i];
+            int by_name = !strcmp(x->name, s->name);
+            int by_sym = dim >= 0 && dim < x->rank && x->dims[dim].sym && !strcmp(x->dims[dim].sym, s->name);
+            if (!by_name && !by_sym) continue;
+            int at = by_name ? dim : 0;
+            if (at < 0) break;
+            if (at >= s->rank || s->dims[at] % chunks) {
+                fprintf(stderr, "pippyc: --input-shape %s: dim %d (%lld) is not divisible by "
+                        "--chunks %d\n", s->name, at, at < s->rank ? (long long)s->dims[at] : -1LL,
+                        chunks);
+                rc = 1;
+            } else {
+                s->dims[at] /= chunks;
+            }
+            break;
+        }
+    }
+    /* Inputs with a known batch and no bind: bind them per microbatch. */
+    for (int i = 0; i < g->ninputs && !rc; i++) {
+        const ir_value *x = &g->vals[g->inputs[i]];
+        int dim = sd[i], bound = 0;
+        if (dim < 0 || x->rank <= dim || x->dims[dim].v < 0) continue;
+        for (int b = 0; b < o->nshape; b++)
+            if (!strcmp(o->shapes[b].name, x->name)) bound = 1;
+        if (bound) continue;
+        if (x->dims[dim].v % chunks) {
+            fprintf(stderr, "pippyc: input %s: batch dim %d (%lld) is not divisible by --chunks %d\n",
+                    x->name, dim, (long long)x->dims[dim].v, chunks);
+            rc = 1;
+            break;
+        }
+        int ok = 1;
+        for (int k = 0; k < x->rank; k++) ok &= x->dims[k].v >= 0;
+        if (!ok || o->nshape >= PC_MAX_LIST) continue;
+        ir_shape_bind *s = &o->shapes[o->nshape++];
+        s->name = x->name;
+        s->rank = x->rank;
+        for (int k = 0; k < x->rank; k++) s->dims[k] = x->dims[k].v;
+        s->dims[dim] /= chunks;
+    }
+    return rc;
+}
+
 static int cmd_compile(int argc, char **argv) {
     pc_opts o = {0};
     char err[1024];
@@ -317,6 +414,12 @@ static int cmd_compile(int argc, char **argv) {
     if (!g) return 1;
     double t_load = now_s();
 
+    int chunks = o.chunks > 0 ? o.chunks : 1;
+    int *split_dims = NULL;
+    if (microbatch_binds(g, &o, chunks, &split_dims)) {
+        ir_graph_free(g);
+        return 1;
+    }
     ir_pass_opts pass = {.binds = o.shapes, .nbinds = o.nshape, .concrete = o.concrete,
                          .nconcrete = o.nconcrete, .no_fold = o.no_fold};
     if (ir_passes_run(g, &pass) || g->diag.nerr || g->diag.oom) {
@@ -360,6 +463,28 @@ static int cmd_compile(int argc, char **argv) {
             snprintf(path, sizeof path, "%s/graph.dot", o.outdir);
             if (!rc && part_plan_write_dot(plan, g, path, o.collapse, o.ncollapse, &d)) rc = 1;
             if (!rc) printf("wrote %s/pipeline.yaml and %s/graph.dot\n", o.outdir, o.outdir);
+            if (!rc && !o.plan_only) {
+                const char *base = strrchr(o.model, '/');
+                cg_opts co = {.outdir = o.outdir, .chunks = chunks, .threads = o.threads,
+                              .split_dims = split_dims, .model_name = base ? base + 1 : o.model};
+                cg_stage_mem *mem = calloc((size_t)plan->nstages, sizeof *mem);
+                double t_cg = now_s();
+                if (!mem || cg_generate(g, plan, &co, mem, &d)) {
+                    rc = 1;
+                } else {
+                    char ab[32], wb[32];
+                    printf("%-6s %14s %14s\n", "rank", "arena", "weights");
+                    for (int s = 0; s < plan->nstages; s++) {
+                        fmt_bytes(mem[s].arena_bytes, ab, sizeof ab);
+                        fmt_bytes(mem[s].weight_bytes, wb, sizeof wb);
+                        printf("%-6d %14s %14s\n", s, ab, wb);
+                    }
+                    printf("wrote %d stage program%s in %.2f s: pippyrun --nproc-per-node %d %s "
+                           "--input ... --output-dir ...\n", plan->nstages,
+                           plan->nstages == 1 ? "" : "s", now_s() - t_cg, plan->nstages, o.outdir);
+                }
+                free(mem);
+            }
         }
     }
     if (!rc && o.dot) {
@@ -372,6 +497,7 @@ static int cmd_compile(int argc, char **argv) {
     ir_diag_free(&d);
     part_plan_free(plan);
     part_costs_free(&costs);
+    free(split_dims);
     ir_graph_free(g);
     return rc;
 }

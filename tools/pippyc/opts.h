@@ -21,7 +21,10 @@ typedef struct pc_opts {
     const char *device;
     int threads;
     int no_fold;
+    int plan_only;
     int verbose;
+    int nsplit;
+    char *split_spec[PC_MAX_LIST];   /* "NAME=DIM" */
     int nshape;
     ir_shape_bind shapes[PC_MAX_LIST];
     int nconcrete;
@@ -37,7 +40,7 @@ enum {
     PC_SET_THRESHOLD = 1 << 3, PC_SET_CHUNKS = 1 << 4, PC_SET_DOT = 1 << 5,
     PC_SET_DEVICE = 1 << 6, PC_SET_THREADS = 1 << 7, PC_SET_SHAPES = 1 << 8,
     PC_SET_CONCRETE = 1 << 9, PC_SET_COLLAPSE = 1 << 10, PC_SET_MODEL = 1 << 11,
-    PC_SET_NOFOLD = 1 << 12,
+    PC_SET_NOFOLD = 1 << 12, PC_SET_SPLITSPEC = 1 << 13,
 };
 
 /* "NAME=2x128" (or "batch=4") into b. Returns 0, -1 with err set. Strings point into s's

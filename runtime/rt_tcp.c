@@ -1,0 +1,602 @@
+/* rt_tcp.c - the TCP tensor transport.
+ *
+ * Each rank listens on an ephemeral port and publishes "addr:port" in the store under
+ * "pippy/tcp/<rank>". A link between ranks a < b is opened on demand by a, which dials b
+ * and sends a hello; b's acceptor thread checks it and installs the socket. So there is one
+ * connection per pair, whoever needs it first.
+ *
+ *   hello  [u32 HELLO_MAGIC][u16 version][u32 from][u32 to][u8 n][64 bytes job id, padded]
+ *   frame  [u32 FRAME_MAGIC][u32 tag][u64 length][length bytes]
+ *
+ * Sends go through a sender thread per link (a FIFO of requests), so isend returns at once
+ * and the bytes move while the caller computes; the payload is written straight from the
+ * caller's buffer and read straight into the receiver's. Every socket wait is a poll()
+ * bounded by the timeout, renewed while bytes keep moving; a failure on a link is sticky
+ * (the stream is out of step afterwards) and every later call on it reports it.
+ */
+#include "rt_comm.h"
+#include "rt_comm_impl.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HELLO_MAGIC 0x50505448u /* "PPTH" */
+#define FRAME_MAGIC 0x50505446u /* "PPTF" */
+#define HELLO_LEN (4 + 2 + 4 + 4 + 1 + 64)
+#define FRAME_HDR 16
+#define CHUNK ((size_t)4 << 20) /* the timeout is renewed after each chunk */
+#define MAX_PENDING 64          /* accepted connections that have not said hello yet */
+#define HELLO_TIMEOUT 10.0
+
+typedef struct tcp_req {
+    rt_req base;
+    int peer;
+    uint32_t tag;
+    const void *buf;
+    size_t len;
+    int done, rc;
+    char err[sizeof(((rt_transport *)0)->err)];
+    struct tcp_req *next;
+} tcp_req;
+
+typedef struct tlink {
+    int fd;                /* -1 until up */
+    int dialing;           /* a thread is dialing this peer */
+    char failed[400];      /* sticky: why the link is unusable; "" while healthy */
+    int has_thread, stop;
+    pthread_t th;
+    tcp_req *qh, *qt;      /* sends not yet started */
+} tlink;
+
+typedef struct tcp {
+    rt_transport base;
+    rt_env env;
+    rt_store *store;
+    int lfd, wake[2];
+    pthread_t acc;
+    int has_acc;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;     /* on the monotonic clock */
+    tlink *links;
+    tcp_req *free_reqs;
+} tcp;
+
+typedef struct sender_arg {
+    tcp *t;
+    int peer;
+} sender_arg;
+
+static void cv_wait_until(tcp *t, double deadline)
+{
+    double d = deadline;
+    struct timespec ts;
+    ts.tv_sec = (time_t)d;
+    ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
+    if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+    pthread_cond_timedwait(&t->cv, &t->mu, &ts);
+}
+
+/* Marks the link failed (first reason wins) and wakes waiters. Holds t->mu. */
+static void link_fail_locked(tcp *t, int peer, const char *why)
+{
+    tlink *l = &t->links[peer];
+    if (!l->failed[0]) snprintf(l->failed, sizeof l->failed, "%s", why);
+    if (l->fd >= 0) shutdown(l->fd, SHUT_RDWR);  /* the fd is closed in close() */
+    pthread_cond_broadcast(&t->cv);
+}
+
+static void link_fail(tcp *t, int peer, const char *why)
+{
+    pthread_mutex_lock(&t->mu);
+    link_fail_locked(t, peer, why);
+    pthread_mutex_unlock(&t->mu);
+}
+
+/* Dials peer (> this rank) and sends the hello: the fd, or -1 with why set. */
+static int dial(tcp *t, int peer, double deadline, char *why, size_t n)
+{
+    char key[64], addr[300], host[280], msg[300];
+    size_t alen;
+    snprintf(key, sizeof key, "pippy/tcp/%d", peer);
+    double left = deadline - rt_now();
+    if (rt_store_get(t->store, key, addr, sizeof addr - 1, &alen, left > 0 ? left : 0)) {
+        snprintf(why, n, "rank %d: cannot find the address of peer rank %d: %s", t->env.rank,
+                 peer, rt_store_error(t->store));
+        return -1;
+    }
+    addr[alen] = 0;
+    char *colon = strrchr(addr, ':');
+    int port = colon ? atoi(colon + 1) : 0;
+    if (!colon || port <= 0 || port > 65535 || (size_t)(colon - addr) >= sizeof host) {
+        snprintf(why, n, "rank %d: bad address '%s' for peer rank %d in the store",
+                 t->env.rank, addr, peer);
+        return -1;
+    }
+    memcpy(host, addr, (size_t)(colon - addr));
+    host[colon - addr] = 0;
+    int fd = rt_net_dial(host, port, deadline, msg, sizeof msg);
+    if (fd < 0) {
+        snprintf(why, n, "rank %d: cannot connect to peer rank %d: %s", t->env.rank, peer, msg);
+        return -1;
+    }
+    uint8_t h[HELLO_LEN] = {0};
+    size_t jn = strlen(t->env.job_id);
+    rt_put_u32(h, HELLO_MAGIC);
+    rt_put_u16(h + 4, RT_COMM_VERSION);
+    rt_put_u32(h + 6, (uint32_t)t->env.rank);
+    rt_put_u32(h + 10, (uint32_t)peer);
+    h[14] = (uint8_t)jn;
+    memcpy(h + 15, t->env.job_id, jn);
+    int rc = rt_net_write(fd, h, sizeof h, deadline);
+    if (rc) {
+        snprintf(why, n, "rank %d: peer rank %d %s during the handshake", t->env.rank, peer,
+                 rt_net_what(rc, errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* The socket of the link to peer, opening it if need be: this rank dials a higher peer and
+ * waits for a lower one to dial it. -1 with why set. */
+static int link_fd(tcp *t, int peer, double deadline, char *why, size_t n)
+{
+    tlink *l = &t->links[peer];
+    pthread_mutex_lock(&t->mu);
+    for (;;) {
+        if (l->failed[0]) {
+            snprintf(why, n, "%s", l->failed);
+            pthread_mutex_unlock(&t->mu);
+            return -1;
+        }
+        if (l->fd >= 0) {
+            int fd = l->fd;
+            pthread_mutex_unlock(&t->mu);
+            return fd;
+        }
+        if (l->stop) {
+            snprintf(why, n, "rank %d: the transport was closed", t->env.rank);
+            pthread_mutex_unlock(&t->mu);
+            return -1;
+        }
+        if (peer > t->env.rank && !l->dialing) break;
+        if (rt_now() >= deadline) {
+            char secs[32];
+            snprintf(why, n, "rank %d: timed out after %s s waiting for peer rank %d to "
+                     "connect (PIPPY_TIMEOUT)", t->env.rank,
+                     rt_fmt_secs(t->env.timeout_s, secs, sizeof secs), peer);
+            pthread_mutex_unlock(&t->mu);
+            return -1;
+        }
+        cv_wait_until(t, deadline);
+    }
+    l->dialing = 1;
+    pthread_mutex_unlock(&t->mu);
+    int fd = dial(t, peer, deadline, why, n);
+    pthread_mutex_lock(&t->mu);
+    l->dialing = 0;
+    if (fd >= 0) l->fd = fd;
+    else link_fail_locked(t, peer, why);
+    pthread_cond_broadcast(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+    return fd;
+}
+
+/* Moves len bytes in chunks, renewing the timeout while bytes flow. */
+static int stream(tcp *t, int fd, void *buf, size_t len, int out, double first_deadline)
+{
+    uint8_t *p = buf;
+    double deadline = first_deadline;
+    while (len > 0) {
+        size_t c = len < CHUNK ? len : CHUNK;
+        int rc = out ? rt_net_write(fd, p, c, deadline) : rt_net_read(fd, p, c, deadline);
+        if (rc) return rc;
+        p += c;
+        len -= c;
+        deadline = rt_now() + t->env.timeout_s;
+    }
+    return 0;
+}
+
+static int do_send(tcp *t, tcp_req *r)
+{
+    char why[400];
+    double deadline = rt_now() + t->env.timeout_s;
+    int fd = link_fd(t, r->peer, deadline, why, sizeof why);
+    if (fd < 0) {
+        snprintf(r->err, sizeof r->err, "%s", why);
+        return -1;
+    }
+    uint8_t h[FRAME_HDR];
+    rt_put_u32(h, FRAME_MAGIC);
+    rt_put_u32(h + 4, r->tag);
+    rt_put_u64(h + 8, (uint64_t)r->len);
+    int rc = rt_net_write(fd, h, sizeof h, deadline);
+    if (!rc) rc = stream(t, fd, (void *)r->buf, r->len, 1, deadline);
+    if (rc) {
+        int e = errno;
+        char secs[32];
+        if (rc == RT_NET_TIMEOUT)
+            snprintf(why, sizeof why, "rank %d: timed out after %s s sending tag %u (%zu bytes) "
+                     "to peer rank %d: it does not read (PIPPY_TIMEOUT)", t->env.rank,
+                     rt_fmt_secs(t->env.timeout_s, secs, sizeof secs), r->tag, r->len, r->peer);
+        else
+            snprintf(why, sizeof why, "rank %d: peer rank %d %s (sending tag %u, %zu bytes)",
+                     t->env.rank, r->peer, rt_net_what(rc, e), r->tag, r->len);
+        link_fail(t, r->peer, why);
+        pthread_mutex_lock(&t->mu);
+        snprintf(r->err, sizeof r->err, "%s", t->links[r->peer].failed);
+        pthread_mutex_unlock(&t->mu);
+        return -1;
+    }
+    return 0;
+}
+
+static void *sender_main(void *arg)
+{
+    sender_arg *a = arg;
+    tcp *t = a->t;
+    tlink *l = &t->links[a->peer];
+    free(a);
+    pthread_mutex_lock(&t->mu);
+    for (;;) {
+        while (!l->qh && !l->stop) pthread_cond_wait(&t->cv, &t->mu);
+        if (!l->qh) break;
+        tcp_req *r = l->qh;
+        l->qh = r->next;
+        if (!l->qh) l->qt = NULL;
+        pthread_mutex_unlock(&t->mu);
+        int rc = do_send(t, r);
+        pthread_mutex_lock(&t->mu);
+        r->rc = rc;
+        r->done = 1;
+        pthread_cond_broadcast(&t->cv);
+    }
+    pthread_mutex_unlock(&t->mu);
+    return NULL;
+}
+
+static int tcp_isend(rt_transport *bt, int peer, uint32_t tag, const void *buf, size_t len,
+                     rt_req **req)
+{
+    tcp *t = (tcp *)bt;
+    *req = NULL;
+    if (peer < 0 || peer >= t->env.world_size || peer == t->env.rank) {
+        snprintf(bt->err, sizeof bt->err, "rank %d: send to rank %d: no such peer (world size "
+                 "%d)", t->env.rank, peer, t->env.world_size);
+        return -1;
+    }
+    tlink *l = &t->links[peer];
+    pthread_mutex_lock(&t->mu);
+    if (l->failed[0]) {
+        snprintf(bt->err, sizeof bt->err, "%s", l->failed);
+        pthread_mutex_unlock(&t->mu);
+        return -1;
+    }
+    tcp_req *r = t->free_reqs;
+    if (r) t->free_reqs = r->next;
+    else if (!(r = malloc(sizeof *r))) {
+        pthread_mutex_unlock(&t->mu);
+        snprintf(bt->err, sizeof bt->err, "rank %d: out of memory", t->env.rank);
+        return -1;
+    }
+    memset(r, 0, sizeof *r);
+    r->base.t = bt;
+    r->peer = peer;
+    r->tag = tag;
+    r->buf = buf;
+    r->len = len;
+    if (!l->has_thread) {
+        sender_arg *a = malloc(sizeof *a);
+        if (!a || (a->t = t, a->peer = peer, pthread_create(&l->th, NULL, sender_main, a))) {
+            free(a);
+            r->next = t->free_reqs;
+            t->free_reqs = r;
+            pthread_mutex_unlock(&t->mu);
+            snprintf(bt->err, sizeof bt->err, "rank %d: cannot start a sender thread",
+                     t->env.rank);
+            return -1;
+        }
+        l->has_thread = 1;
+    }
+    if (l->qt) l->qt->next = r;
+    else l->qh = r;
+    l->qt = r;
+    pthread_cond_broadcast(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+    *req = &r->base;
+    return 0;
+}
+
+static int tcp_wait(rt_transport *bt, rt_req *req)
+{
+    tcp *t = (tcp *)bt;
+    tcp_req *r = (tcp_req *)req;
+    /* The sender's I/O is bounded by the timeout; this bound only guards against a bug. */
+    double deadline = rt_now() + 3 * t->env.timeout_s + 10;
+    pthread_mutex_lock(&t->mu);
+    while (!r->done && rt_now() < deadline) cv_wait_until(t, deadline);
+    int rc = r->done ? r->rc : -1;
+    if (!r->done)
+        snprintf(bt->err, sizeof bt->err, "rank %d: send to peer rank %d never finished",
+                 t->env.rank, r->peer);
+    else if (rc)
+        snprintf(bt->err, sizeof bt->err, "%s", r->err);
+    if (r->done) {
+        r->next = t->free_reqs;
+        t->free_reqs = r;
+    }
+    pthread_mutex_unlock(&t->mu);
+    return rc ? -1 : 0;
+}
+
+static int tcp_send(rt_transport *bt, int peer, uint32_t tag, const void *buf, size_t len)
+{
+    rt_req *r;
+    if (tcp_isend(bt, peer, tag, buf, len, &r)) return -1;
+    return tcp_wait(bt, r);
+}
+
+static int tcp_recv(rt_transport *bt, int peer, uint32_t tag, void *buf, size_t len,
+                    double timeout_s)
+{
+    tcp *t = (tcp *)bt;
+    char why[400], secs[32];
+    double tmo = timeout_s < 0 ? t->env.timeout_s : timeout_s;
+    double deadline = rt_now() + tmo;
+    if (peer < 0 || peer >= t->env.world_size || peer == t->env.rank) {
+        snprintf(bt->err, sizeof bt->err, "rank %d: receive from rank %d: no such peer (world "
+                 "size %d)", t->env.rank, peer, t->env.world_size);
+        return -1;
+    }
+    int fd = link_fd(t, peer, deadline, why, sizeof why);
+    if (fd < 0) {
+        snprintf(bt->err, sizeof bt->err, "%s", why);
+        return -1;
+    }
+    uint8_t h[FRAME_HDR];
+    int rc = rt_net_read(fd, h, sizeof h, deadline);
+    if (rc == RT_NET_TIMEOUT) {
+        snprintf(why, sizeof why, "rank %d: timed out after %s s waiting for tag %u (%zu bytes) "
+                 "from peer rank %d (PIPPY_TIMEOUT)", t->env.rank,
+                 rt_fmt_secs(tmo, secs, sizeof secs), tag, len, peer);
+        goto fail;
+    }
+    if (rc) goto io_fail;
+    uint32_t magic = rt_get_u32(h), got_tag = rt_get_u32(h + 4);
+    uint64_t got_len = rt_get_u64(h + 8);
+    if (magic != FRAME_MAGIC) {
+        snprintf(why, sizeof why, "rank %d: garbage from peer rank %d (bad frame magic "
+                 "0x%08x): the stream is out of step", t->env.rank, peer, magic);
+        goto fail;
+    }
+    if (got_tag != tag || got_len != (uint64_t)len) {
+        snprintf(why, sizeof why, "rank %d: from peer rank %d: expected tag %u with %zu bytes, "
+                 "got tag %u with %llu bytes", t->env.rank, peer, tag, len, got_tag,
+                 (unsigned long long)got_len);
+        goto fail;
+    }
+    rc = stream(t, fd, buf, len, 0, rt_now() + t->env.timeout_s);
+    if (rc == RT_NET_TIMEOUT) {
+        snprintf(why, sizeof why, "rank %d: peer rank %d stalled for %s s in the middle of tag "
+                 "%u (%zu bytes) (PIPPY_TIMEOUT)", t->env.rank, peer,
+                 rt_fmt_secs(t->env.timeout_s, secs, sizeof secs), tag, len);
+        goto fail;
+    }
+    if (rc) goto io_fail;
+    return 0;
+io_fail:
+    snprintf(why, sizeof why, "rank %d: peer rank %d %s (receiving tag %u, %zu bytes)",
+             t->env.rank, peer, rt_net_what(rc, errno), tag, len);
+fail:
+    link_fail(t, peer, why);
+    pthread_mutex_lock(&t->mu);
+    snprintf(bt->err, sizeof bt->err, "%s", t->links[peer].failed);
+    pthread_mutex_unlock(&t->mu);
+    return -1;
+}
+
+/* ---- the acceptor: installs connections from lower ranks ---- */
+
+typedef struct pending {
+    int fd;
+    size_t got;
+    double deadline;
+    uint8_t h[HELLO_LEN];
+} pending;
+
+/* A complete hello: install the socket or drop it. */
+static void accept_hello(tcp *t, pending *p)
+{
+    const uint8_t *h = p->h;
+    uint32_t from = rt_get_u32(h + 6), to = rt_get_u32(h + 10);
+    size_t jn = h[14];
+    int ok = rt_get_u32(h) == HELLO_MAGIC && rt_get_u16(h + 4) == RT_COMM_VERSION &&
+             to == (uint32_t)t->env.rank && from < (uint32_t)t->env.rank &&
+             jn == strlen(t->env.job_id) && memcmp(h + 15, t->env.job_id, jn) == 0;
+    if (ok) {
+        pthread_mutex_lock(&t->mu);
+        tlink *l = &t->links[from];
+        if (l->fd < 0 && !l->failed[0]) {
+            l->fd = p->fd;
+            p->fd = -1;
+            pthread_cond_broadcast(&t->cv);
+        }
+        pthread_mutex_unlock(&t->mu);
+    }
+    if (p->fd >= 0) close(p->fd);  /* junk, another job, or a second connection */
+    p->fd = -1;
+}
+
+static void *acceptor_main(void *arg)
+{
+    tcp *t = arg;
+    pending pend[MAX_PENDING];
+    int np = 0;
+    struct pollfd pf[MAX_PENDING + 2];
+    for (;;) {
+        double now = rt_now(), next = now + 3600;
+        for (int i = 0; i < np;) {
+            if (now >= pend[i].deadline) {
+                close(pend[i].fd);
+                pend[i] = pend[--np];
+                continue;
+            }
+            if (pend[i].deadline < next) next = pend[i].deadline;
+            i++;
+        }
+        pf[0] = (struct pollfd){.fd = t->wake[0], .events = POLLIN};
+        pf[1] = (struct pollfd){.fd = t->lfd, .events = POLLIN};
+        for (int i = 0; i < np; i++) pf[i + 2] = (struct pollfd){.fd = pend[i].fd, .events = POLLIN};
+        int n = poll(pf, (nfds_t)np + 2, rt_poll_ms(next));
+        if (n < 0 && errno != EINTR) break;
+        if (n <= 0) continue;
+        if (pf[0].revents) break;
+        int cnt = np;
+        for (int i = cnt - 1; i >= 0; i--) {
+            if (!pf[i + 2].revents) continue;
+            pending *p = &pend[i];
+            ssize_t r = recv(p->fd, p->h + p->got, HELLO_LEN - p->got, 0);
+            if (r > 0) p->got += (size_t)r;
+            if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR && errno != EWOULDBLOCK)) {
+                close(p->fd);
+                p->fd = -1;
+            } else if (p->got == HELLO_LEN || (p->got >= 4 && rt_get_u32(p->h) != HELLO_MAGIC)) {
+                accept_hello(t, p);
+            }
+            if (p->fd < 0) pend[i] = pend[--np];
+        }
+        if (pf[1].revents & POLLIN) {
+            for (;;) {
+                int fd = accept(t->lfd, NULL, NULL);
+                if (fd < 0) break;
+                if (np >= MAX_PENDING || rt_net_setup(fd)) {
+                    close(fd);
+                    continue;
+                }
+                pend[np++] = (pending){.fd = fd, .deadline = rt_now() + HELLO_TIMEOUT};
+            }
+        }
+    }
+    for (int i = 0; i < np; i++) close(pend[i].fd);
+    return NULL;
+}
+
+/* The address of this host's interface towards MASTER_ADDR (a UDP "connect" picks the
+ * route; no packet is sent). PIPPY_ADDR overrides it. */
+static int local_addr(const rt_env *e, char *out, size_t n, char *err, size_t errsz)
+{
+    const char *o = getenv("PIPPY_ADDR");
+    if (o && *o) {
+        snprintf(out, n, "%s", o);
+        return 0;
+    }
+    struct sockaddr_in sa;
+    socklen_t sl = sizeof sa;
+    char why[256];
+    if (rt_net_resolve(e->master_addr, e->master_port, &sa, why, sizeof why)) {
+        snprintf(err, errsz, "rank %d: %s (MASTER_ADDR)", e->rank, why);
+        return -1;
+    }
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof sa) < 0 ||
+        getsockname(s, (struct sockaddr *)&sa, &sl) < 0 ||
+        !inet_ntop(AF_INET, &sa.sin_addr, out, (socklen_t)n)) {
+        snprintf(err, errsz, "rank %d: cannot find this host's address towards MASTER_ADDR=%s: "
+                 "%s (set PIPPY_ADDR)", e->rank, e->master_addr, strerror(errno));
+        if (s >= 0) close(s);
+        return -1;
+    }
+    close(s);
+    return 0;
+}
+
+static void tcp_close(rt_transport *bt)
+{
+    tcp *t = (tcp *)bt;
+    if (!t) return;
+    pthread_mutex_lock(&t->mu);
+    for (int i = 0; i < t->env.world_size; i++) t->links[i].stop = 1;
+    pthread_cond_broadcast(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+    for (int i = 0; i < t->env.world_size; i++)
+        if (t->links[i].has_thread) pthread_join(t->links[i].th, NULL);
+    if (t->has_acc) {
+        if (write(t->wake[1], "q", 1) == 1) pthread_join(t->acc, NULL);
+    }
+    for (int i = 0; i < t->env.world_size; i++)
+        if (t->links[i].fd >= 0) close(t->links[i].fd);
+    while (t->free_reqs) {
+        tcp_req *r = t->free_reqs;
+        t->free_reqs = r->next;
+        free(r);
+    }
+    if (t->lfd >= 0) close(t->lfd);
+    if (t->wake[0] >= 0) close(t->wake[0]);
+    if (t->wake[1] >= 0) close(t->wake[1]);
+    pthread_cond_destroy(&t->cv);
+    pthread_mutex_destroy(&t->mu);
+    free(t->links);
+    free(t);
+}
+
+rt_transport *rt_tcp_open(const rt_env *e, rt_store *s, char *err, size_t errsz)
+{
+    tcp *t = calloc(1, sizeof *t);
+    if (!t || !(t->links = calloc((size_t)e->world_size, sizeof *t->links))) {
+        free(t);
+        snprintf(err, errsz, "rank %d: out of memory", e->rank);
+        return NULL;
+    }
+    t->base.name = "tcp";
+    t->base.rank = e->rank;
+    t->base.send = tcp_send;
+    t->base.recv = tcp_recv;
+    t->base.isend = tcp_isend;
+    t->base.wait = tcp_wait;
+    t->base.close = tcp_close;
+    t->env = *e;
+    t->store = s;
+    t->lfd = t->wake[0] = t->wake[1] = -1;
+    for (int i = 0; i < e->world_size; i++) t->links[i].fd = -1;
+    pthread_mutex_init(&t->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&t->cv, &ca);
+    pthread_condattr_destroy(&ca);
+
+    char host[64], why[300], val[128];
+    int port;
+    if (local_addr(e, host, sizeof host, err, errsz)) goto fail;
+    t->lfd = rt_net_listen(host, 0, &port, why, sizeof why);
+    if (t->lfd < 0) {
+        snprintf(err, errsz, "rank %d: tcp transport: %s", e->rank, why);
+        goto fail;
+    }
+    if (pipe(t->wake) < 0 || pthread_create(&t->acc, NULL, acceptor_main, t)) {
+        snprintf(err, errsz, "rank %d: tcp transport: cannot start the acceptor thread", e->rank);
+        goto fail;
+    }
+    t->has_acc = 1;
+    snprintf(val, sizeof val, "%s:%d", host, port);
+    char key[64];
+    snprintf(key, sizeof key, "pippy/tcp/%d", e->rank);
+    if (rt_store_set(s, key, val, strlen(val))) {
+        snprintf(err, errsz, "%s", rt_store_error(s));
+        goto fail;
+    }
+    return &t->base;
+fail:
+    tcp_close(&t->base);
+    return NULL;
+}
