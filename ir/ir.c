@@ -436,8 +436,12 @@ int ir_uses_build(const ir_graph *g, ir_uses *u) {
     for (int i = 0; i < g->nnodes; i++) {
         const ir_node *n = &g->nodes[i];
         if (n->dead) continue;
-        for (int j = 0; j < n->nin; j++)
-            if (n->in[j] >= 0) u->start[n->in[j] + 2]++;
+        for (int j = 0; j < n->nin; j++) {
+            int v = n->in[j], dup = 0;
+            for (int k = 0; k < j; k++)
+                if (n->in[k] == v) dup = 1;
+            if (v >= 0 && !dup) u->start[v + 2]++; /* a node reading v twice is one use */
+        }
     }
     for (int v = 0; v < g->nvals; v++) u->start[v + 2] += u->start[v + 1];
     for (int i = 0; i < g->nnodes; i++) {

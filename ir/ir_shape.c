@@ -726,7 +726,7 @@ static void sh_conv(sh_ctx *c) {
     sh_win win;
     if (sh_window(c, n, w, &win)) return;
     int bad = 0;
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n && !bad; i++)
         y[2 + i] = sh_win_out(c, &win, i, x->rank >= 0 ? x->dims[2 + i] : sh_unknown(), 0, &bad);
     if (bad) return;
     sh_out(c, 0, dt, r, y);
@@ -852,7 +852,7 @@ static void sh_pool(sh_ctx *c) {
     y[0] = x->dims[0];
     y[1] = x->dims[1];
     int bad = 0;
-    for (int i = 0; i < n; i++) y[2 + i] = sh_win_out(c, &win, i, x->dims[2 + i], ceil_mode, &bad);
+    for (int i = 0; i < n && !bad; i++) y[2 + i] = sh_win_out(c, &win, i, x->dims[2 + i], ceil_mode, &bad);
     if (bad) return;
     sh_out(c, 0, x->dtype, x->rank, y);
     sh_out(c, 1, IR_DT_INT64, x->rank, y);

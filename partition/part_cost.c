@@ -17,7 +17,9 @@
  *   reductions, ArgMax/ArgMin/TopK, NonZero: in_numel
  *   movement and shape ops (OPF_SHAPE), Identity, Dropout, constants, OneHot: 0
  *   If: unknown (-1; its branches are not costed)
- * An unknown shape makes the node's FLOPs -1 (counted as 0 in totals).
+ * A symbolic dim counts as 1 (so a dynamic batch gives per-sample FLOPs); an unknown rank,
+ * or an unknown dim the formula needs (K, kernel sizes), makes the node's FLOPs -1 (counted
+ * as 0 in totals).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -104,9 +106,14 @@ void part_reads_free(part_reads *r) {
 }
 
 /* ---- FLOPs ---- */
+/* Elements of v with a symbolic dim (the batch, most often) counted as 1: per-sample FLOPs
+ * still rank stages where a dynamic batch would otherwise make every count unknown. */
 static int64_t numel_of(const ir_graph *g, int v) {
-    if (v < 0) return -1;
-    return ir_shape_numel(g->vals[v].rank, g->vals[v].dims);
+    if (v < 0 || g->vals[v].rank < 0) return -1;
+    int64_t n = 1;
+    for (int i = 0; i < g->vals[v].rank && n >= 0; i++)
+        n = ir_mul_checked(n, g->vals[v].dims[i].v >= 0 ? g->vals[v].dims[i].v : 1);
+    return n;
 }
 
 static int64_t mul3(int64_t a, int64_t b, int64_t c) { return ir_mul_checked(ir_mul_checked(a, b), c); }

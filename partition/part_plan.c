@@ -56,6 +56,16 @@ static int check_order(const ir_graph *g, const part_reads *r, ir_diag *d) {
     return 0;
 }
 
+/* Bytes of an activation for comparing cuts: a symbolic dim (the batch, most often) counts
+ * as 1, so that cuts still compare by their per-sample size; an unknown rank counts 0. */
+static int64_t cut_value_bytes(const ir_graph *g, int v) {
+    const ir_value *x = &g->vals[v];
+    if (x->rank < 0) return 0;
+    int64_t n = (int64_t)ir_dtype_size(x->dtype);
+    for (int i = 0; i < x->rank && n >= 0; i++) n = ir_mul_checked(n, x->dims[i].v >= 0 ? x->dims[i].v : 1);
+    return n < 0 ? 0 : n;
+}
+
 /* The sequence the policies see: parameters numbered in first-read order, and the bytes of
  * activations crossing each cut. Arrays malloc'd into the out-parameters. */
 static int seq_build(const ir_graph *g, const part_reads *r, part_seq *s, int **pid_out,
@@ -92,7 +102,7 @@ static int seq_build(const ir_graph *g, const part_reads *r, part_seq *s, int **
     for (int v = 0; v < g->nvals; v++) {
         int p = g->vals[v].producer;
         if (p < 0 || last[v] <= p) continue;
-        int64_t b = part_value_bytes(g, v);
+        int64_t b = cut_value_bytes(g, v);
         cut[p + 1] += b;
         cut[last[v] + 1] -= b;
     }

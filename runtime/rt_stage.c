@@ -52,7 +52,8 @@ static int fail(const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    if (g_rank >= 0) fprintf(stderr, "rank %d: error: %s\n", g_rank, buf);
+    if (!strncmp(buf, "rank ", 5)) fprintf(stderr, "%s\n", buf); /* comm errors name the rank */
+    else if (g_rank >= 0) fprintf(stderr, "rank %d: error: %s\n", g_rank, buf);
     else fprintf(stderr, "error: %s\n", buf);
     return 1;
 }

@@ -249,7 +249,9 @@ int rtk_mv_resize(rt_kargs *a, int mode) {
             case RS_PYTORCH: xo = on > 1 ? (xr + 0.5) / s - 0.5 : 0; break;
             case RS_ALIGN: xo = on > 1 ? xr * (double)(n - 1) / (double)(on - 1) : 0; break;
             case RS_ASYM: xo = xr / s; break;
-            case RS_TF_NN: xo = (xr + 0.5) / s; break;
+            case RS_TF_NN:   /* an axis kept as it is stays put (as onnxruntime does) */
+                xo = s == 1 && on == n ? xr : (xr + 0.5) / s;
+                break;
             default:
                 xo = on > 1 ? rs0[i] * (double)(n - 1) + xr * (rs1[i] - rs0[i]) * (double)(n - 1) / (double)(on - 1)
                             : 0.5 * (rs0[i] + rs1[i]) * (double)(n - 1);

@@ -9,7 +9,7 @@ out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
 pass=0; fail=0
 check() { # name, expect-stages, args...
   local name=$1 want=$2; shift 2
-  local d="$out/$name.$pass.$fail"
+  local d="$out/${name//\//_}"
   if ! "$BIN/pippyc" "$@" -o "$d" > "$d.log" 2>&1; then
     echo "FAIL $name: pippyc $* exited non-zero"; cat "$d.log"; fail=$((fail + 1)); return
   fi
@@ -34,13 +34,14 @@ PY
 }
 check lm_dyn/equal4      4   "$M/lm_dyn/model.onnx" --split equal_size --ranks 4 --input-shape input_ids=4x16
 check lm_dyn/thresh1MB   any "$M/lm_dyn/model.onnx" --split threshold --threshold 1MB --input-shape input_ids=4x16
-check lm_dyn/symbolic4   4   "$M/lm_dyn/model.onnx" --split equal_size --ranks 4
+check lm_dyn/symbolic4   4   "$M/lm_dyn/model.onnx" --split equal_size --ranks 4 --plan-only
 check lm_static/equal4   4   "$M/lm_static/model.onnx" --split equal_size --ranks 4
 check lm_static/thr100KB any "$M/lm_static/model.onnx" --split threshold --threshold 100KB
 check resnet/equal4      4   "$M/resnet/model.onnx" --split equal_size --ranks 4 --input-shape input=2x3x32x32
-check resnet/thresh1MB   any "$M/resnet/model.onnx" --split threshold --threshold 1MB
-check resnet/thr200KB    any "$M/resnet/model.onnx" --split threshold --threshold 200KB
-check ifmodel/true4      4   "$M/ifmodel/model.onnx" --split equal_size --ranks 4 --concrete-arg use_gelu=true
-check ifmodel/false      any "$M/ifmodel/model.onnx" --split threshold --threshold 1MB --concrete-arg use_gelu=false
+check resnet/thresh1MB   any "$M/resnet/model.onnx" --split threshold --threshold 1MB --input-shape batch=2
+check resnet/thr200KB    any "$M/resnet/model.onnx" --split threshold --threshold 200KB --input-shape batch=2
+check resnet/symbolic    any "$M/resnet/model.onnx" --split threshold --threshold 200KB --plan-only
+check ifmodel/true4      4   "$M/ifmodel/model.onnx" --split equal_size --ranks 4 --concrete-arg use_gelu=true --input-shape x=2x16
+check ifmodel/false      any "$M/ifmodel/model.onnx" --split threshold --threshold 1MB --concrete-arg use_gelu=false --input-shape x=2x16
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

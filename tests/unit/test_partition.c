@@ -495,6 +495,9 @@ static void test_costs(void) {
     node1(g, IR_OP_REDUCEMEAN, "rmean", 1, &sm, rs);
     int unk = act(g, "unk", -1, NULL);
     node1(g, IR_OP_RELU, "relu_unknown", 1, &unk, act(g, "unk2", -1, NULL));
+    int bx = act(g, "bx", 2, (int64_t[]){-1, 8});   /* a symbolic batch */
+    ir_graph_add_input(g, bx);
+    node1(g, IR_OP_MATMUL, "batchmm", 2, (int[]){bx, cw}, act(g, "bxo", 2, (int64_t[]){-1, 8}));
     int ct = act(g, "ct", 4, (int64_t[]){1, 8, 10, 10}); /* ConvTranspose 16->8, k 3, from pool */
     int ctw = weight(g, "CTw", IR_DT_FLOAT, 4, (int64_t[]){16, 8, 3, 3});
     node1(g, IR_OP_CONVTRANSPOSE, "convT", 2, (int[]){pl, ctw}, ct);
@@ -514,7 +517,9 @@ static void test_costs(void) {
     CHECK_EQ_I(12, c.flops[7], "ReduceMean: input numel");
     CHECK_EQ_I(-1, c.flops[8], "unknown shape: -1");
     CHECK_EQ_I(0, c.out_bytes[8], "unknown shape: 0 out bytes");
-    CHECK_EQ_I(2 * 144 * 8 * 9, c.flops[9], "ConvTranspose: 2*in*Cout*k*k");
+    CHECK_EQ_I(2 * 8 * 8, c.flops[9], "MatMul [batch,8]: per-sample FLOPs (batch counts 1)");
+    CHECK_EQ_I(0, c.param_bytes[9], "MatMul reading Cw again: counted at conv only");
+    CHECK_EQ_I(2 * 144 * 8 * 9, c.flops[10], "ConvTranspose: 2*in*Cout*k*k");
     int64_t sum = 0;
     for (int i = 0; i < c.nnodes; i++) sum += c.flops[i] > 0 ? c.flops[i] : 0;
     CHECK_EQ_I(sum, c.total_flops, "total flops sums the known ones");

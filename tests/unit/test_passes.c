@@ -613,6 +613,37 @@ static void test_errors(void) {
     ir_graph_free(g);
 }
 
+/* ---- allocation failures: fail the Nth allocation of the passes, for every N ----
+ * Each run must end with either the right result or the sticky oom flag, never a crash
+ * (and, under ASan, no leak). */
+static void test_alloc_failures(void) {
+    printf("-- allocation failure at every point of ir_passes_run\n");
+    int clean = 0, ok = 1, n;
+    for (n = 1; n < 2000 && !clean; n++) {
+        for (int which = 0; which < 2; which++) {
+            ir_graph *g = which ? build_if_graph(1) : build_reshape_graph();
+            ir_shape_bind binds[2] = {{"batch", 1, {2}}, {"seq", 1, {5}}};
+            ir_concrete_arg ca = {"c", "true"};
+            ir_pass_opts o = which ? (ir_pass_opts){.concrete = &ca, .nconcrete = 1}
+                                   : (ir_pass_opts){.binds = binds, .nbinds = 2};
+            ir_fail_alloc_at(n);
+            int nerr = ir_passes_run(g, &o);
+            ir_fail_alloc_at(0);
+            int oom = g->diag.oom;
+            int good = which ? count_op(g, IR_OP_IF) == 0 && live_nodes(g) == 1
+                             : live_nodes(g) == 1 && count_op(g, IR_OP_RESHAPE) == 1;
+            if (!oom && (nerr || !good)) {
+                printf("N=%d graph %d: no oom reported, but %d errors / wrong result\n", n,
+                       which, nerr);
+                ok = 0;
+            }
+            if (!oom && which == 1) clean = 1; /* the hook fired past the end */
+            ir_graph_free(g);
+        }
+    }
+    CHECK(ok, "every failing run ended with the oom flag or the right result (N = 1..%d)", n - 1);
+}
+
 int main(void) {
     test_shape_subgraph();
     test_range();
@@ -622,5 +653,6 @@ int main(void) {
     test_fold_limit();
     test_concrete_parse();
     test_errors();
+    test_alloc_failures();
     T_DONE();
 }

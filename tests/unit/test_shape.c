@@ -61,12 +61,13 @@ static void AIS(int n, const char *name, int cnt, const int64_t *v) {
 }
 
 /* "float32[2x3x4]" of value v (rotating buffers, so several may be live). */
-static const char *T(int v) {
+static const char *TG(const ir_graph *g, int v) {
     static char buf[8][128];
     static int k;
     k = (k + 1) % 8;
-    return ir_value_type_str(&G->vals[v], buf[k], sizeof buf[k]);
+    return ir_value_type_str(&g->vals[v], buf[k], sizeof buf[k]);
 }
+static const char *T(int v) { return TG(G, v); }
 
 static const char *LASTMSG(void) {
     ir_diag *d = ir_graph_diag(G);
@@ -122,7 +123,7 @@ static void test_elementwise(void) {
     CHECK_EQ_S("float32[2x1x4]", T(y7), "Dropout output");
     CHECK_EQ_S("bool[2x1x4]", T(m7), "Dropout mask is bool");
 
-    int e = V("e", I64, 1, D(5)), y8 = O("y8");
+    int e = V("e", I64, 2, D(5, 1)), y8 = O("y8");
     OK(N(IR_OP_POW, "pow0", 2, IN(a, e), 1, &y8), "Pow float^int64");
     CHECK_EQ_S("float32[2x5x4]", T(y8) , "Pow: X's dtype, broadcast shape");
 
@@ -592,7 +593,7 @@ static void test_declared_and_if(void) {
     ir_node_add_attr(G, n2, "then_branch", IR_ATTR_GRAPH)->g = tg2;
     ir_node_add_attr(G, n2, "else_branch", IR_ATTR_GRAPH)->g = eg2;
     OK(n2, "If with a captured value");
-    CHECK_EQ_S("float32[2x4]", T(tn), "then_branch inferred through the capture");
+    CHECK_EQ_S("float32[2x4]", TG(tg2, tn), "then_branch inferred through the capture");
     CHECK_EQ_S("float32[2x4]", T(o3), "If output from inferred branches");
 }
 
