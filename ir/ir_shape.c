@@ -45,6 +45,10 @@ int sh_is_int_dtype(int dt) {
     }
 }
 
+int sh_valid_dtype(int64_t dt) {
+    return dt > IR_DT_UNDEF && dt < IR_DT_COUNT && (dt == IR_DT_STRING || ir_dtype_size((int)dt));
+}
+
 const ir_tensor *sh_data(sh_ctx *c, int i) {
     if (!sh_present(c, i)) return NULL;
     const ir_value *v = &c->g->vals[c->n->in[i]];
@@ -263,11 +267,9 @@ static void sh_cast(sh_ctx *c) {
         sh_err(c, "attribute to is missing");
         return;
     }
-    if (a->i <= IR_DT_UNDEF || a->i >= IR_DT_COUNT || ir_dtype_size((int)a->i) == 0) {
-        if (a->i != IR_DT_STRING) {
-            sh_err(c, "attribute to=%lld is not a supported data type", (long long)a->i);
-            return;
-        }
+    if (!sh_valid_dtype(a->i)) {
+        sh_err(c, "attribute to=%lld is not a supported data type", (long long)a->i);
+        return;
     }
     sh_unary(c, (int)a->i);
 }
@@ -530,8 +532,11 @@ static void sh_einsum(sh_ctx *c) {
                     return;
                 }
                 if (ell_unknown) unknown = 1;
-                else
-                    for (int k = 0; k < er && r < IR_MAX_RANK; k++) out[r++] = ed[k];
+                else if (r + er > IR_MAX_RANK) {
+                    sh_err(c, "equation '%s': output rank is more than %d", eq, IR_MAX_RANK);
+                    return;
+                } else
+                    for (int k = 0; k < er; k++) out[r++] = ed[k];
                 q += 2;
                 continue;
             }
@@ -852,7 +857,8 @@ static void sh_pool(sh_ctx *c) {
     y[0] = x->dims[0];
     y[1] = x->dims[1];
     int bad = 0;
-    for (int i = 0; i < n && !bad; i++) y[2 + i] = sh_win_out(c, &win, i, x->dims[2 + i], ceil_mode, &bad);
+    for (int i = 0; i < n && !bad; i++)
+        y[2 + i] = sh_win_out(c, &win, i, x->dims[2 + i], ceil_mode, &bad);
     if (bad) return;
     sh_out(c, 0, x->dtype, x->rank, y);
     sh_out(c, 1, IR_DT_INT64, x->rank, y);
@@ -919,7 +925,7 @@ static void sh_batchnorm(sh_ctx *c) {
 static void sh_layernorm(sh_ctx *c) {
     const ir_value *x = sh_in(c, 0);
     int64_t st = ir_attr_int(c->n, "stash_type", IR_DT_FLOAT);
-    if (st <= IR_DT_UNDEF || st >= IR_DT_COUNT) {
+    if (!sh_valid_dtype(st)) {
         sh_err(c, "attribute stash_type=%lld is not a data type", (long long)st);
         return;
     }
@@ -1134,7 +1140,7 @@ int ir_shape_infer_node(ir_graph *g, int ni) {
         sh_cast(c);
         break;
     case IR_OP_CASTLIKE:                    /* CastLike(input, target_type) */
-        sh_unary(c, sh_in(c, 1)->dtype);
+        sh_out(c, 0, sh_in(c, 1)->dtype, sh_in(c, 0)->rank, sh_in(c, 0)->dims);
         break;
     case IR_OP_DROPOUT:
         sh_dropout(c);

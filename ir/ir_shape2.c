@@ -590,6 +590,11 @@ void sh_gather_nd(sh_ctx *c) {
                (long long)(x->rank - b));
         return;
     }
+    int64_t rr = ix->rank - 1 + (x->rank - b - last);
+    if (rr > IR_MAX_RANK) {
+        sh_err(c, "output would have rank %lld, more than %d", (long long)rr, IR_MAX_RANK);
+        return;
+    }
     ir_dim d[IR_MAX_RANK];
     int o = 0;
     for (int i = 0; i < ix->rank - 1; i++) d[o++] = ix->dims[i];
@@ -830,7 +835,8 @@ void sh_space_to_depth(sh_ctx *c) {
     sh_out(c, 0, x->dtype, 4, d);
 }
 
-/* A scalar (or one-element) constant input as a double: 1 read, 0 unknown, -1 error. */
+/* A scalar (or one-element) constant input as a double (and as int64 into *iout): 1 read,
+ * 0 unknown, -1 error. */
 static int sh_scalar(sh_ctx *c, int i, const char *what, double *out, int64_t *iout) {
     const ir_tensor *t = sh_data(c, i);
     if (!t) return 0;
@@ -838,10 +844,8 @@ static int sh_scalar(sh_ctx *c, int i, const char *what, double *out, int64_t *i
         sh_err(c, "input %d (%s) must be a scalar", i, what);
         return -1;
     }
-    if (!sh_is_int_dtype(t->dtype) && t->dtype != IR_DT_FLOAT && t->dtype != IR_DT_DOUBLE) {
-        sh_err(c, "input %d (%s) has unsupported type %s", i, what, ir_dtype_name(t->dtype));
-        return -1;
-    }
+    if (!sh_is_int_dtype(t->dtype) && t->dtype != IR_DT_FLOAT && t->dtype != IR_DT_DOUBLE)
+        return 0;  /* float16 and such: not read here, the count stays unknown */
     *out = ir_tensor_get_f64(t, 0);
     if (iout) *iout = ir_tensor_get_i64(t, 0);
     return 1;
@@ -1019,12 +1023,13 @@ void sh_nonzero(sh_ctx *c) {
             case IR_DT_DOUBLE:
                 nz = ((const double *)t->data)[i] != 0;
                 break;
-            case IR_DT_COMPLEX64: case IR_DT_COMPLEX128:
-                nz = 1;
-                for (size_t b = 0, es = ir_dtype_size(t->dtype); b < es; b++)
-                    if (((const unsigned char *)t->data)[(size_t)i * es + b]) nz = 2;
-                nz = nz == 2;
+            case IR_DT_COMPLEX64: case IR_DT_COMPLEX128: {
+                size_t es = ir_dtype_size(t->dtype);
+                const unsigned char *p = (const unsigned char *)t->data + (size_t)i * es;
+                nz = 0;
+                for (size_t b = 0; b < es; b++) nz |= p[b] != 0;  /* +-0.0 parts: rare */
                 break;
+            }
             default:
                 nz = ir_tensor_get_i64(t, i) != 0;
                 break;
@@ -1062,6 +1067,10 @@ void sh_constant(sh_ctx *c) {
     if ((a = ir_node_attr(c->n, "value"))) {
         if (a->type != IR_ATTR_TENSOR || !a->t) {
             sh_err(c, "attribute value must be a tensor");
+            return;
+        }
+        if (!sh_valid_dtype(a->t->dtype)) {
+            sh_err(c, "attribute value has unknown data type %d", a->t->dtype);
             return;
         }
         if (a->t->rank < 0 || a->t->rank > IR_MAX_RANK) {
@@ -1108,6 +1117,10 @@ void sh_constant_of_shape(sh_ctx *c) {
             return;
         }
         dt = a->t->dtype;
+        if (!sh_valid_dtype(dt)) {
+            sh_err(c, "attribute value has unknown data type %d", dt);
+            return;
+        }
     }
     int64_t sv[IR_MAX_RANK];
     int k;
@@ -1201,7 +1214,7 @@ void sh_eyelike(sh_ctx *c) {
         return;
     }
     int64_t dt = ir_attr_int(c->n, "dtype", x->dtype);
-    if (dt < IR_DT_UNDEF || dt >= IR_DT_COUNT) {
+    if (dt != IR_DT_UNDEF && !sh_valid_dtype(dt)) {
         sh_err(c, "attribute dtype=%lld is not a data type", (long long)dt);
         return;
     }

@@ -49,6 +49,8 @@ int64_t sh_add_checked(int64_t a, int64_t b);
 int sh_dim_same(ir_dim a, ir_dim b);
 /* Integer dtypes (the ones index and shape inputs may have). */
 int sh_is_int_dtype(int dt);
+/* A data type code pippyc knows (1..16). */
+int sh_valid_dtype(int64_t dt);
 
 /* One input of a broadcast: its rank, dims and index (for messages). */
 typedef struct sh_bin {

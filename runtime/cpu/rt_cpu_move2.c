@@ -104,6 +104,7 @@ static size_t rs_scratch_need(const rt_tensor *y, int ntap) {
 /* Taps of one output position: ntap source indices (clamped into [0, n)) and weights, or
  * idx[0] = -1 when tf_crop_and_resize maps it outside the input (extrapolation_value). */
 static void rs_taps(const rs_attrs *p, double xo, int64_t n, int64_t *idx, double *w) {
+    if (!isfinite(xo)) xo = 0;
     if (p->ctm == RS_TF_CROP && (xo < 0 || xo > (double)(n - 1))) {
         idx[0] = -1;
         for (int t = 0; t < p->ntap; t++) w[t] = 0, idx[t] = t ? 0 : -1;
@@ -238,23 +239,25 @@ int rtk_mv_resize(rt_kargs *a, int mode) {
         wp += on * T, ip += on * T;
         neff[i] = 1;
         for (int64_t o = 0; o < on; o++) {
-            double xo, s = sc[i], xr = (double)o;
+            /* In float, as onnxruntime and the ONNX reference do: with a scale such as 0.6f
+             * a position lands exactly on an integer in float and just below it in double. */
+            float xo, s = (float)sc[i], xr = (float)o, fn = (float)n, fon = (float)on;
+            float r0 = (float)rs0[i], r1 = (float)rs1[i];
             switch (p.ctm) {
-            case RS_HALF_PIXEL: xo = (xr + 0.5) / s - 0.5; break;
+            case RS_HALF_PIXEL: xo = (xr + 0.5f) / s - 0.5f; break;
             case RS_HALF_PIXEL_SYM: {
-                double adj = (double)on / (s * (double)n), center = (double)n / 2;
-                xo = center * (1 - adj) + (xr + 0.5) / s - 0.5;
+                float adj = fon / (s * fn), center = fn / 2;
+                xo = center * (1 - adj) + (xr + 0.5f) / s - 0.5f;
                 break;
             }
-            case RS_PYTORCH: xo = on > 1 ? (xr + 0.5) / s - 0.5 : 0; break;
-            case RS_ALIGN: xo = on > 1 ? xr * (double)(n - 1) / (double)(on - 1) : 0; break;
+            case RS_PYTORCH: xo = on > 1 ? (xr + 0.5f) / s - 0.5f : 0; break;
+            case RS_ALIGN: xo = on > 1 ? xr * (fn - 1) / (fon - 1) : 0; break;
             case RS_ASYM: xo = xr / s; break;
             case RS_TF_NN:   /* an axis kept as it is stays put (as onnxruntime does) */
-                xo = s == 1 && on == n ? xr : (xr + 0.5) / s;
+                xo = s == 1 && on == n ? xr : (xr + 0.5f) / s;
                 break;
             default:
-                xo = on > 1 ? rs0[i] * (double)(n - 1) + xr * (rs1[i] - rs0[i]) * (double)(n - 1) / (double)(on - 1)
-                            : 0.5 * (rs0[i] + rs1[i]) * (double)(n - 1);
+                xo = on > 1 ? r0 * (fn - 1) + xr * (r1 - r0) * (fn - 1) / (fon - 1) : 0.5f * (r0 + r1) * (fn - 1);
                 break;
             }
             int64_t *ti = tidx[i] + o * T;
