@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "cg_int.h"
 #include "ir_rt.h"
+#include "rt_comm.h"
 
 /* Where the runtime's headers and libraries are: baked in at build time (the build tree),
  * overridable with PIPPY_SOURCE_DIR / PIPPY_BUILD_DIR. */
@@ -137,20 +138,11 @@ int cg_stage_write_shard(const ir_graph *g, const part_plan *p, const cg_stage *
 }
 
 static int write_dispatcher(const char *dir, ir_diag *d) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/rank", dir);
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        ir_diag_error(d, "cannot write %s: %s", path, strerror(errno));
+    char err[512];
+    if (rt_write_rank_dispatcher(dir, err, sizeof err)) {
+        ir_diag_error(d, "%s", err);
         return -1;
     }
-    fprintf(f, "#!/bin/sh\n"
-               "# Runs this rank's stage program: for torchrun --no-python, srun, mpirun.\n"
-               "r=${RANK:-${OMPI_COMM_WORLD_RANK:-${PMI_RANK:-${SLURM_PROCID:-}}}}\n"
-               "[ -n \"$r\" ] || { echo \"$0: RANK is not set\" >&2; exit 1; }\n"
-               "exec \"$(dirname \"$0\")/rank_$r\" \"$@\"\n");
-    fclose(f);
-    chmod(path, 0755);
     return 0;
 }
 

@@ -506,6 +506,7 @@ int ir_graph_toposort(ir_graph *g) {
     }
     for (int i = 0; i < n; i++) {
         const ir_node *x = &g->nodes[i];
+        if (x->dead) continue; /* dead nodes are sorted anywhere; compaction drops them */
         for (int j = 0; j < x->nin; j++) {
             int v = x->in[j];
             if (v < 0) continue;

@@ -254,7 +254,7 @@ int ir_graph_toposort(ir_graph *g);
 /* Check structure: every input defined, one producer per value, no cycle, arity per the op
  * table. Diagnostics name the node, op and input index. Returns the number of errors. */
 int ir_graph_validate(ir_graph *g);
-/* Drop dead nodes and unreferenced values (keeps graph inputs and outputs). */
+/* Drop dead nodes (values stay: indices remain valid). */
 int ir_graph_compact(ir_graph *g);
 
 /* ---- passes (ir/ir_pass.c) ---- */

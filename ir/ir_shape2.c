@@ -443,8 +443,12 @@ void sh_split(sh_ctx *c) {
     for (int i = 0; i < nout; i++) sh_out(c, i, x->dtype, x->rank, d);
 }
 
-/* Elements that Slice keeps of a dim of size n for start, end, step (ONNX clamping rules). */
+/* Elements that Slice keeps of a dim of size n for start, end, step: ONNX's clamping rules,
+ * plus onnxruntime's reading of an end of INT32_MAX or INT64_MAX as "to the end in the step's
+ * direction" (numpy's None), which matters for negative steps. */
 static int64_t sh_slice_count(int64_t n, int64_t start, int64_t end, int64_t step) {
+    if (n == 0) return 0;
+    if (end == INT32_MAX || end == INT64_MAX) end = step < 0 ? -1 - n : n;
     if (start < 0) start += n;
     if (end < 0) end += n;
     if (step > 0) {

@@ -205,7 +205,7 @@ def build_resnet():
     d = os.path.join(HERE, "resnet")
     os.makedirs(d, exist_ok=True)
     path = os.path.join(d, "model.onnx")
-    x = torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(1))
+    x = torch.randn(4, 3, 32, 32, generator=torch.Generator().manual_seed(1))
     torch.onnx.export(m, (x,), path, dynamo=False, opset_version=OPSET,
                       input_names=["input"], output_names=["logits"],
                       dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
@@ -239,7 +239,7 @@ def build_ifmodel():
     d = os.path.join(HERE, "ifmodel")
     os.makedirs(d, exist_ok=True)
     path = os.path.join(d, "model.onnx")
-    x = torch.randn(2, 16, generator=torch.Generator().manual_seed(1))
+    x = torch.randn(4, 16, generator=torch.Generator().manual_seed(1))
     t, f = torch.tensor(True), torch.tensor(False)
     torch.onnx.export(sm, (x, t), path, dynamo=False, opset_version=OPSET,
                       input_names=["x", "use_gelu"], output_names=["y"],

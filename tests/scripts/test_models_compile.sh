@@ -37,11 +37,11 @@ check lm_dyn/thresh1MB   any "$M/lm_dyn/model.onnx" --split threshold --threshol
 check lm_dyn/symbolic4   4   "$M/lm_dyn/model.onnx" --split equal_size --ranks 4 --plan-only
 check lm_static/equal4   4   "$M/lm_static/model.onnx" --split equal_size --ranks 4
 check lm_static/thr100KB any "$M/lm_static/model.onnx" --split threshold --threshold 100KB
-check resnet/equal4      4   "$M/resnet/model.onnx" --split equal_size --ranks 4 --input-shape input=2x3x32x32
+check resnet/equal4      4   "$M/resnet/model.onnx" --split equal_size --ranks 4 --input-shape input=4x3x32x32
 check resnet/thresh1MB   any "$M/resnet/model.onnx" --split threshold --threshold 1MB --input-shape batch=2
 check resnet/thr200KB    any "$M/resnet/model.onnx" --split threshold --threshold 200KB --input-shape batch=2
 check resnet/symbolic    any "$M/resnet/model.onnx" --split threshold --threshold 200KB --plan-only
-check ifmodel/true4      4   "$M/ifmodel/model.onnx" --split equal_size --ranks 4 --concrete-arg use_gelu=true --input-shape x=2x16
-check ifmodel/false      any "$M/ifmodel/model.onnx" --split threshold --threshold 1MB --concrete-arg use_gelu=false --input-shape x=2x16
+check ifmodel/true4      4   "$M/ifmodel/model.onnx" --split equal_size --ranks 4 --concrete-arg use_gelu=true --input-shape x=4x16
+check ifmodel/false      any "$M/ifmodel/model.onnx" --split threshold --threshold 1MB --concrete-arg use_gelu=false --input-shape x=4x16
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

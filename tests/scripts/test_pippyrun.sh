@@ -118,5 +118,27 @@ check "(f) missing DIR -> exit 1 (rc=$rc)" [ $rc -eq 1 ]
 check "(f) missing rank program -> exit 1 (rc=$rc)" [ $rc -eq 1 ]
 check "(f) ... naming it" grep -q "rank_4: no such program" "$TMP/f3.err"
 
+# (g) real rank programs: rendezvous and a ring of 4 MB transfers over the TCP transport
+SRC=${PIPPY_SRC:-.}
+CC=${CC:-cc}
+mkdir -p "$TMP/g"
+if $CC -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O1 -I"$SRC/runtime" -o "$TMP/g/ring" \
+      "$SRC/tests/comm/ring.c" "$SRC/runtime/rt_comm.c" "$SRC/runtime/rt_env.c" \
+      "$SRC/runtime/rt_store.c" "$SRC/runtime/rt_tcp.c" -lpthread -lm 2> "$TMP/g.cc"; then
+    for r in 0 1 2; do ln -s ring "$TMP/g/rank_$r"; done
+    timeout 30 "$RUN" --timeout 10 "$TMP/g" > "$TMP/g.out" 2>&1; rc=$?
+    check "(g) 3 ranks pass a ring over TCP (rc=$rc)" [ $rc -eq 0 ]
+    for r in 0 1 2; do
+        p=$(( (r + 2) % 3 ))
+        check "(g) rank $r got rank $p's bytes" grep -qx "\[rank $r\] ring ok: 4194304 bytes from rank $p" "$TMP/g.out"
+    done
+    timeout 30 "$RUN" --timeout 10 "$TMP/g" fail 1 > "$TMP/g2.out" 2>&1; rc=$?
+    check "(g) a rank fails after the rendezvous -> exit 1 (rc=$rc)" [ $rc -eq 1 ]
+    check "(g) ... named first" grep -Eq "^pippyrun: rank 1 \(pid [0-9]+\) failed: exit status 3$" "$TMP/g2.out"
+    check "(g) nothing remains" wait_gone g
+else
+    bad "(g) building tests/comm/ring.c: $(head -5 "$TMP/g.cc")"
+fi
+
 echo "$passes passed, $fails failed"
 [ $fails -eq 0 ]

@@ -393,6 +393,17 @@ static void test_slice_split_concat(void) {
                                        CI("sl_ax2", 1, 1, D(2)), CI("sl_sp2", 1, 1, D(-4))), 1, &y3),
        "Slice step -4");
     CHECK_EQ_S("float32[10x20x6]", T(y3), "x[..., 25:2:-4] has 6");
+    /* onnxruntime reads an end of INT64_MAX as "to the end" in the step's direction */
+    int y4 = O("sly4");
+    OK(N(IR_OP_SLICE, "slice_rev", 5, IN(x, CI("sl_st5", 1, 1, D(INT64_MAX)),
+                                          CI("sl_en5", 1, 1, D(INT64_MAX)), CI("sl_ax5", 1, 1, D(0)),
+                                          CI("sl_sp5", 1, 1, D(-1))), 1, &y4), "Slice reversed");
+    CHECK_EQ_S("float32[10x20x30]", T(y4), "x[MAX:MAX:-1] reverses the whole axis (onnxruntime)");
+    int e0 = V("sle0", F, 2, D(0, 3)), y5 = O("sly5");
+    OK(N(IR_OP_SLICE, "slice_empty_dim", 5, IN(e0, CI("sl_st6", 1, 1, D(-1)), CI("sl_en6", 1, 1, D(-5)),
+                                                CI("sl_ax6", 1, 1, D(0)), CI("sl_sp6", 1, 1, D(-1))),
+         1, &y5), "Slice of an empty dim");
+    CHECK_EQ_S("float32[0x3]", T(y5), "an empty dim stays empty with a negative step");
     int z = O("slz");
     ERR(N(IR_OP_SLICE, "slice_step0", 5, IN(x, CI("sl_st3", 1, 1, D(0)), CI("sl_en3", 1, 1, D(5)),
                                              CI("sl_ax3", 1, 1, D(1)), CI("sl_sp3", 1, 1, D(0))),

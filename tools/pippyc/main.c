@@ -341,28 +341,17 @@ static int microbatch_binds(const ir_graph *g, pc_opts *o, int chunks, int **spl
             break;
         }
     }
-    /* Inputs with a known batch and no bind: bind them per microbatch. */
+    /* A batch dim fixed in the model cannot be cut: a fixed-shape export bakes it into
+     * constants (Reshape targets), so only a dynamic axis can be microbatched. */
     for (int i = 0; i < g->ninputs && !rc; i++) {
         const ir_value *x = &g->vals[g->inputs[i]];
-        int dim = sd[i], bound = 0;
+        int dim = sd[i];
         if (dim < 0 || x->rank <= dim || x->dims[dim].v < 0) continue;
-        for (int b = 0; b < o->nshape; b++)
-            if (!strcmp(o->shapes[b].name, x->name)) bound = 1;
-        if (bound) continue;
-        if (x->dims[dim].v % chunks) {
-            fprintf(stderr, "pippyc: input %s: batch dim %d (%lld) is not divisible by --chunks %d\n",
-                    x->name, dim, (long long)x->dims[dim].v, chunks);
-            rc = 1;
-            break;
-        }
-        int ok = 1;
-        for (int k = 0; k < x->rank; k++) ok &= x->dims[k].v >= 0;
-        if (!ok || o->nshape >= PC_MAX_LIST) continue;
-        ir_shape_bind *s = &o->shapes[o->nshape++];
-        s->name = x->name;
-        s->rank = x->rank;
-        for (int k = 0; k < x->rank; k++) s->dims[k] = x->dims[k].v;
-        s->dims[dim] /= chunks;
+        fprintf(stderr, "pippyc: input '%s' has a fixed size %lld on its batch dim %d in the "
+                "model, so it cannot be cut into %d microbatches: export the model with a "
+                "dynamic batch axis, or compile with --chunks 1 (or --split-spec %s=-1 to "
+                "replicate it)\n", x->name, (long long)x->dims[dim].v, dim, chunks, x->name);
+        rc = 1;
     }
     return rc;
 }
