@@ -102,28 +102,36 @@ int cg_stage_write_shard(const ir_graph *g, const part_plan *p, const cg_stage *
         return -1;
     }
     int rc = 0;
+    long pg = sysconf(_SC_PAGESIZE);
     for (int v = 0; v < g->nvals && !rc; v++) {
         if (st->woff[v] < 0) continue;
         const ir_tensor *t = g->vals[v].data;
         const unsigned char *src = t->data;
         size_t left = t->nbytes;
         off_t at = (off_t)st->woff[v];
-        while (left > 0) {
-            ssize_t w = pwrite(fd, src, left, at);
-            if (w <= 0) {
-                ir_diag_error(d, "writing %s: %s", path, strerror(errno));
-                rc = -1;
-                break;
+        while (left > 0 && !rc) {
+            /* 64 MB at a time; an external weight's pages are dropped again after each
+             * piece, so the compiler's resident memory stays far below the model's size */
+            size_t piece = left < ((size_t)64 << 20) ? left : ((size_t)64 << 20);
+            const unsigned char *p = src;
+            size_t n = piece;
+            while (n > 0) {
+                ssize_t w = pwrite(fd, p, n, at);
+                if (w <= 0) {
+                    ir_diag_error(d, "writing %s: %s", path, strerror(errno));
+                    rc = -1;
+                    break;
+                }
+                p += w;
+                at += w;
+                n -= (size_t)w;
             }
-            src += w;
-            at += w;
-            left -= (size_t)w;
-        }
-        if (t->external && t->nbytes > 0) {
-            long pg = sysconf(_SC_PAGESIZE);
-            uintptr_t b = (uintptr_t)t->data & ~(uintptr_t)(pg - 1);
-            uintptr_t e = (uintptr_t)t->data + t->nbytes;
-            madvise((void *)b, e - b, MADV_DONTNEED);
+            if (t->external) {
+                uintptr_t b = (uintptr_t)src & ~(uintptr_t)(pg - 1);
+                madvise((void *)b, (uintptr_t)src + piece - b, MADV_DONTNEED);
+            }
+            src += piece;
+            left -= piece;
         }
     }
     if (!rc && ftruncate(fd, (off_t)st->weight_bytes) != 0) {

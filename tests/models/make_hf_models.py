@@ -62,17 +62,19 @@ def no_packed_sequence_detection():
         mu.find_packed_sequence_indices = saved
 
 
-class LogitsOnly(nn.Module):
-    """Call the HF model with keyword args and return only the first output."""
+class FirstOutput(nn.Module):
+    """Call the HF model with keyword args and return only its first output
+    (logits, or last_hidden_state for a base model)."""
 
-    def __init__(self, model, input_name):
+    def __init__(self, model, input_names):
         super().__init__()
         self.model = model
-        self.input_name = input_name
+        self.input_names = list(input_names)
 
-    def forward(self, x):
-        kw = {self.input_name: x, "return_dict": False}
-        if self.input_name == "input_ids":
+    def forward(self, *xs):
+        kw = dict(zip(self.input_names, xs))
+        kw["return_dict"] = False
+        if "input_ids" in kw:
             kw["use_cache"] = False
         return self.model(**kw)[0]
 
@@ -109,7 +111,18 @@ def finish(model):
 
 
 # ---------------------------------------------------------------------------
-# models: each builder returns (model, input_name)
+# models: each builder returns (model, Spec)
+
+class Spec:
+    """inputs: graph input names; output: graph output name; pad: where the
+    attention_mask input (if any) has its zeros, "right" or "left"."""
+
+    def __init__(self, inputs, output="logits", pad=None):
+        self.inputs, self.output, self.pad = list(inputs), output, pad
+
+
+TEXT = Spec(["input_ids"])
+VISION = Spec(["pixel_values"])
 # initializer_range 0.08 (vs HF's 0.02) so attention is far from uniform and
 # the logits are O(1): a wrong mask or a dropped term shows in the output.
 
@@ -124,7 +137,7 @@ def build_gpt2():
     from transformers import GPT2Config, GPT2LMHeadModel
     cfg = GPT2Config(**text_common(vocab_size=VOCAB, n_positions=64, n_embd=64, n_layer=2,
                                    n_head=4, n_inner=128))
-    return GPT2LMHeadModel(cfg), "input_ids"
+    return GPT2LMHeadModel(cfg), TEXT
 
 
 def build_opt():
@@ -133,13 +146,13 @@ def build_opt():
                                   ffn_dim=128, num_attention_heads=4,
                                   max_position_embeddings=64, word_embed_proj_dim=64,
                                   init_std=0.08))
-    return OPTForCausalLM(cfg), "input_ids"
+    return OPTForCausalLM(cfg), TEXT
 
 
 def build_bloom():
     from transformers import BloomConfig, BloomForCausalLM
     cfg = BloomConfig(**text_common(vocab_size=VOCAB, hidden_size=64, n_layer=2, n_head=4))
-    return BloomForCausalLM(cfg), "input_ids"
+    return BloomForCausalLM(cfg), TEXT
 
 
 def build_gpt_neo():
@@ -149,22 +162,40 @@ def build_gpt_neo():
                                      num_heads=4, intermediate_size=128,
                                      attention_types=[[["global", "local"], 1]],
                                      window_size=4, max_position_embeddings=64))
-    return GPTNeoForCausalLM(cfg), "input_ids"
+    return GPTNeoForCausalLM(cfg), TEXT
 
 
 def build_codegen():
     from transformers import CodeGenConfig, CodeGenForCausalLM
     cfg = CodeGenConfig(**text_common(vocab_size=VOCAB, n_positions=64, n_ctx=64, n_embd=64,
                                       n_layer=2, n_head=4, rotary_dim=8, n_inner=128))
-    return CodeGenForCausalLM(cfg), "input_ids"
+    return CodeGenForCausalLM(cfg), TEXT
+
+
+def bert_config():
+    from transformers import BertConfig
+    return BertConfig(**text_common(vocab_size=VOCAB, hidden_size=64, num_hidden_layers=2,
+                                    num_attention_heads=4, intermediate_size=128,
+                                    max_position_embeddings=64))
 
 
 def build_bert():
-    from transformers import BertConfig, BertForMaskedLM
-    cfg = BertConfig(**text_common(vocab_size=VOCAB, hidden_size=64, num_hidden_layers=2,
-                                   num_attention_heads=4, intermediate_size=128,
-                                   max_position_embeddings=64))
-    return BertForMaskedLM(cfg), "input_ids"
+    from transformers import BertForMaskedLM
+    return BertForMaskedLM(bert_config()), TEXT
+
+
+def build_bert_mask():
+    # the base model with a padding mask: two inputs, output last_hidden_state
+    from transformers import BertModel
+    return BertModel(bert_config(), add_pooling_layer=False), \
+        Spec(["input_ids", "attention_mask"], "last_hidden_state", pad="right")
+
+
+def build_opt_mask():
+    # left padding (batched generation's layout): OPT's positions are the
+    # cumsum of attention_mask, and the mask is causal AND padding
+    m, _ = build_opt()
+    return m, Spec(["input_ids", "attention_mask"], pad="left")
 
 
 def build_vit():
@@ -173,7 +204,7 @@ def build_vit():
                     num_hidden_layers=2, num_attention_heads=4, intermediate_size=128,
                     num_labels=NUM_LABELS, initializer_range=0.08,
                     attn_implementation="eager")
-    return ViTForImageClassification(cfg), "pixel_values"
+    return ViTForImageClassification(cfg), VISION
 
 
 def build_resnet50():
@@ -182,7 +213,7 @@ def build_resnet50():
     cfg = ResNetConfig(num_channels=3, embedding_size=16, hidden_sizes=[32, 64, 128, 256],
                        depths=[3, 4, 6, 3], layer_type="bottleneck", hidden_act="relu",
                        num_labels=NUM_LABELS)
-    return ResNetForImageClassification(cfg), "pixel_values"
+    return ResNetForImageClassification(cfg), VISION
 
 
 def build_regnet():
@@ -191,7 +222,7 @@ def build_regnet():
     cfg = RegNetConfig(num_channels=3, embedding_size=16, hidden_sizes=[16, 32, 64, 128],
                        depths=[1, 1, 2, 1], groups_width=8, layer_type="y",
                        num_labels=NUM_LABELS)
-    return RegNetForImageClassification(cfg), "pixel_values"
+    return RegNetForImageClassification(cfg), VISION
 
 
 BUILDERS = collections.OrderedDict([
@@ -201,6 +232,8 @@ BUILDERS = collections.OrderedDict([
     ("gpt_neo", build_gpt_neo),
     ("codegen", build_codegen),
     ("bert", build_bert),
+    ("bert_mask", build_bert_mask),
+    ("opt_mask", build_opt_mask),
     ("vit", build_vit),
     ("resnet50", build_resnet50),
     ("regnet", build_regnet),
@@ -209,60 +242,80 @@ BUILDERS = collections.OrderedDict([
 
 # ---------------------------------------------------------------------------
 
-def make_inputs(input_name, alt=False):
+def make_inputs(spec, alt=False):
     g = torch.Generator().manual_seed(3 if alt else 1)
-    if input_name == "input_ids":
-        return torch.randint(0, VOCAB, ALT_TEXT_SHAPE if alt else TEXT_SHAPE, generator=g)
-    return torch.randn(3 if alt else 4, 3, IMG, IMG, generator=g)
+    xs = []
+    for name in spec.inputs:
+        if name == "input_ids":
+            shape = ALT_TEXT_SHAPE if alt else TEXT_SHAPE
+            xs.append(torch.randint(0, VOCAB, shape, generator=g))
+        elif name == "attention_mask":
+            b, t = ALT_TEXT_SHAPE if alt else TEXT_SHAPE
+            mask = torch.ones(b, t, dtype=torch.int64)
+            for i in range(b):           # row i: 3*i padding tokens (row 0 none)
+                p = min(3 * i, t - 1)
+                if p:
+                    if spec.pad == "left":
+                        mask[i, :p] = 0
+                    else:
+                        mask[i, t - p:] = 0
+            xs.append(mask)
+        elif name == "pixel_values":
+            xs.append(torch.randn(3 if alt else 4, 3, IMG, IMG, generator=g))
+        else:
+            raise ValueError(name)
+    return xs
 
 
 def export(name):
     torch.manual_seed(0)
-    model, input_name = BUILDERS[name]()
+    model, spec = BUILDERS[name]()
     model = finish(model)
-    wrapped = LogitsOnly(model, input_name).eval()
+    wrapped = FirstOutput(model, spec.inputs).eval()
     d = os.path.join(HERE, "hf_" + name)
     os.makedirs(d, exist_ok=True)
     path = os.path.join(d, "model.onnx")
-    x = make_inputs(input_name)
-    if input_name == "input_ids":
-        axes = {"input_ids": {0: "batch", 1: "seq"}, "logits": {0: "batch"}}
-        axes["logits"][1] = "seq"
-    else:
-        axes = {"pixel_values": {0: "batch"}, "logits": {0: "batch"}}
+    xs = make_inputs(spec)
+    if "input_ids" in spec.inputs:       # text: batch and sequence
+        axes = {n: {0: "batch", 1: "seq"} for n in spec.inputs + [spec.output]}
+    else:                                # vision: batch only
+        axes = {n: {0: "batch"} for n in spec.inputs + [spec.output]}
     with torch.no_grad(), no_packed_sequence_detection():
-        torch.onnx.export(wrapped, (x,), path, dynamo=False, opset_version=OPSET,
-                          input_names=[input_name], output_names=["logits"],
+        torch.onnx.export(wrapped, tuple(xs), path, dynamo=False, opset_version=OPSET,
+                          input_names=spec.inputs, output_names=[spec.output],
                           dynamic_axes=axes)
-        y = wrapped(x)
-        x2 = make_inputs(input_name, alt=True)
-        y2 = wrapped(x2)
+        y = wrapped(*xs)
+        xs2 = make_inputs(spec, alt=True)
+        y2 = wrapped(*xs2)
     m = onnx.load(path)
     m.producer_version = ""            # keep files independent of the torch build string
     onnx.save(m, path)
     onnx.checker.check_model(onnx.load(path), full_check=True)
-    return path, (x.numpy(), y.numpy()), (x2.numpy(), y2.numpy())
+    return path, ([x.numpy() for x in xs], y.numpy()), ([x.numpy() for x in xs2], y2.numpy())
 
 
 def write_data(path, ref, alt):
     import onnxruntime as ort
     model = onnx.load(path)
-    in_name = model.graph.input[0].name
+    in_names = [i.name for i in model.graph.input]
     out_name = model.graph.output[0].name
     ds = os.path.join(os.path.dirname(path), "test_data_set_0")
     os.makedirs(ds, exist_ok=True)
-    x, y = ref
-    with open(os.path.join(ds, "input_0.pb"), "wb") as fh:
-        fh.write(numpy_helper.from_array(x, in_name).SerializeToString())
+    xs, y = ref
+    assert len(xs) == len(in_names), "graph inputs %s" % in_names
+    for i, (n, x) in enumerate(zip(in_names, xs)):
+        with open(os.path.join(ds, "input_%d.pb" % i), "wb") as fh:
+            fh.write(numpy_helper.from_array(x, n).SerializeToString())
     with open(os.path.join(ds, "output_0.pb"), "wb") as fh:
         fh.write(numpy_helper.from_array(y, out_name).SerializeToString())
     so = ort.SessionOptions()
     so.intra_op_num_threads = 1
     sess = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
     diffs = []
-    for xs, ys in (ref, alt):
-        got = sess.run(None, {in_name: xs})[0]
+    for xs_, ys in (ref, alt):
+        got = sess.run(None, dict(zip(in_names, xs_)))[0]
         assert got.shape == ys.shape, "ort shape %s vs torch %s" % (got.shape, ys.shape)
+        assert np.all(np.isfinite(ys)), "torch output has non-finite values"
         diff = float(np.max(np.abs(got - ys)))
         diffs.append((diff, float(np.max(np.abs(ys)))))
         assert diff < 1e-4 * max(1.0, float(np.max(np.abs(ys)))), \
