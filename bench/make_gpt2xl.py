@@ -2,6 +2,7 @@
 """Write a GPT-2-XL-SHAPED ONNX model with external data, for pippyc's size benchmarks.
 
     python3 bench/make_gpt2xl.py [OUT_DIR] [--layers N] [--fsync]
+                                 [--d-model D --heads H --vocab V --n-ctx C]
 
 OUT_DIR (default /tmp/gpt2xl) gets model.onnx (the graph, a few hundred KB) and
 model.onnx.data (every weight, ~6.2 GB for the full 48 layers).  Shapes are GPT-2 XL's:
@@ -13,6 +14,10 @@ The graph is built with onnx.helper, not torch (an export this size would need t
 here).  Weights are streamed: each tensor's bytes go to the .data file as it is created,
 and its TensorProto only records location/offset/length, so memory stays small.
 Each tensor starts at a 64 KiB-aligned offset so a reader can mmap it in place.
+
+--d-model/--heads/--vocab/--n-ctx change the shapes (defaults: GPT-2 XL's); for example
+GPT-2-small-shaped (124M parameters, ~475 MiB of weights):
+    python3 bench/make_gpt2xl.py /tmp/gpt2s --layers 12 --d-model 768 --heads 12
 """
 
 import argparse
@@ -207,13 +212,26 @@ def build(out_dir, layers, seed=0, fsync=False):
 
 
 def main():
+    global VOCAB, N_CTX, D, N_HEAD, HEAD
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     ap.add_argument("out_dir", nargs="?", default="/tmp/gpt2xl")
     ap.add_argument("--layers", type=int, default=48, help="number of blocks (default 48)")
+    ap.add_argument("--d-model", type=int, default=D, help="model width (default %d)" % D)
+    ap.add_argument("--heads", type=int, default=N_HEAD,
+                    help="attention heads; must divide --d-model (default %d)" % N_HEAD)
+    ap.add_argument("--vocab", type=int, default=VOCAB, help="vocabulary (default %d)" % VOCAB)
+    ap.add_argument("--n-ctx", type=int, default=N_CTX,
+                    help="positions in wpe (default %d)" % N_CTX)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--fsync", action="store_true", help="fsync the data file before timing stops")
     ap.add_argument("--no-check", action="store_true", help="skip onnx.checker")
     args = ap.parse_args()
+    if args.d_model <= 0 or args.heads <= 0 or args.d_model % args.heads:
+        ap.error("--heads must be positive and divide --d-model")
+    if args.vocab <= 0 or args.n_ctx <= 0 or args.layers < 0:
+        ap.error("--vocab, --n-ctx must be positive, --layers non-negative")
+    VOCAB, N_CTX, D, N_HEAD = args.vocab, args.n_ctx, args.d_model, args.heads
+    HEAD = D // N_HEAD
 
     t0 = time.time()
     path, w = build(args.out_dir, args.layers, args.seed, args.fsync)

@@ -442,8 +442,14 @@ int rt_stage_main(const rt_stage_desc *d, int argc, char **argv) {
     if (env.rank != d->stage)
         return fail("this is the program for rank %d but RANK=%d (DIR/rank dispatches by RANK)",
                     d->stage, env.rank);
+    /* Threads: --threads, else the compiled default, else this node's cores shared
+     * among its ranks. */
     int threads = a.threads >= 0 ? a.threads : d->threads;
-    if (threads <= 0) threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (threads <= 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        int local = env.local_world_size > 0 ? env.local_world_size : 1;
+        threads = cores / local > 0 ? (int)(cores / local) : 1;
+    }
     openblas_set_num_threads(threads);
 
     size_t wlen;

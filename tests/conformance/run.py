@@ -253,6 +253,8 @@ def first_error(text):
     for l in lines:
         if "unsupported op" in l or "no CPU kernel" in l:
             return l
+    # pippyc's summary line ("pippyc: MODEL: 2 errors") says less than the lines after it
+    lines = [l for l in lines if not re.match(r"pippyc: .*: \d+ errors?$", l)]
     for i, l in enumerate(lines):
         if re.search(r"\berror\b|failed|fatal|abort|assert", l, re.I):
             # a compiler failure: add the compiler's first error line

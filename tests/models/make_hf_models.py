@@ -9,13 +9,16 @@ weights (torch.manual_seed(0); never from_pretrained, nothing is downloaded), in
 eval mode, with eager attention and use_cache=False. It is exported with torch's
 legacy TorchScript exporter (torch.onnx.export(..., dynamo=False), opset 17,
 weights inline) to tests/models/hf_<name>/model.onnx, with test data in the ONNX
-backend-test layout (test_data_set_0/input_<i>.pb, output_<i>.pb) computed by
-torch and cross-checked against onnxruntime (also at a second shape, to check
-that the dynamic axes really are dynamic).
+backend-test layout (test_data_set_<k>/input_<i>.pb, output_0.pb) computed by
+torch and cross-checked against onnxruntime: set 0 at the shapes below, set 1 at
+another shape (text [2, 11], vision batch 3), which checks that the dynamic axes
+really are dynamic.
 
 Text models take `input_ids` int64 [batch, seq] (dynamic batch and seq; no
 attention_mask input: every model here builds its own all-ones mask) and give
-`logits` [batch, seq, vocab]; the reference batch is [4, 16].
+`logits` [batch, seq, vocab]; the reference batch is [4, 16]. Two variants take
+`attention_mask` int64 [batch, seq] too, with padding (hf_bert_mask: BertModel,
+right padding, output `last_hidden_state`; hf_opt_mask: OPT, left padding).
 Vision models take `pixel_values` float [batch, 3, 32, 32] (dynamic batch) and
 give `logits` [batch, 10]; the reference batch is 4.
 
@@ -38,8 +41,8 @@ import torch.nn as nn
 HERE = os.path.dirname(os.path.abspath(__file__))
 OPSET = 17
 VOCAB = 256
-TEXT_SHAPE = (4, 16)
-ALT_TEXT_SHAPE = (2, 11)          # second shape for the ORT dynamic-axes check
+TEXT_SHAPE = (4, 16)              # test_data_set_0
+ALT_TEXT_SHAPE = (2, 11)          # test_data_set_1: another batch and an odd length
 IMG = 32
 NUM_LABELS = 10
 
@@ -261,7 +264,7 @@ def make_inputs(spec, alt=False):
                         mask[i, t - p:] = 0
             xs.append(mask)
         elif name == "pixel_values":
-            xs.append(torch.randn(3 if alt else 4, 3, IMG, IMG, generator=g))
+            xs.append(torch.randn(3 if alt else 4, 3, IMG, IMG, generator=g))  # set 1: batch 3
         else:
             raise ValueError(name)
     return xs
@@ -299,15 +302,15 @@ def write_data(path, ref, alt):
     model = onnx.load(path)
     in_names = [i.name for i in model.graph.input]
     out_name = model.graph.output[0].name
-    ds = os.path.join(os.path.dirname(path), "test_data_set_0")
-    os.makedirs(ds, exist_ok=True)
-    xs, y = ref
-    assert len(xs) == len(in_names), "graph inputs %s" % in_names
-    for i, (n, x) in enumerate(zip(in_names, xs)):
-        with open(os.path.join(ds, "input_%d.pb" % i), "wb") as fh:
-            fh.write(numpy_helper.from_array(x, n).SerializeToString())
-    with open(os.path.join(ds, "output_0.pb"), "wb") as fh:
-        fh.write(numpy_helper.from_array(y, out_name).SerializeToString())
+    for k, (xs, y) in enumerate((ref, alt)):
+        ds = os.path.join(os.path.dirname(path), "test_data_set_%d" % k)
+        os.makedirs(ds, exist_ok=True)
+        assert len(xs) == len(in_names), "graph inputs %s" % in_names
+        for i, (n, x) in enumerate(zip(in_names, xs)):
+            with open(os.path.join(ds, "input_%d.pb" % i), "wb") as fh:
+                fh.write(numpy_helper.from_array(x, n).SerializeToString())
+        with open(os.path.join(ds, "output_0.pb"), "wb") as fh:
+            fh.write(numpy_helper.from_array(y, out_name).SerializeToString())
     so = ort.SessionOptions()
     so.intra_op_num_threads = 1
     sess = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])

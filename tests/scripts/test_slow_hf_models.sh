@@ -1,10 +1,13 @@
 #!/bin/bash
 # test_slow_hf_models.sh - real Hugging Face architectures (tests/models/hf_*, made by
-# tests/models/make_hf_models.py: GPT-2, OPT, BLOOM, GPT-Neo, CodeGen, BERT, ViT, ResNet-50-
-# shaped, RegNet) through pippyc at 1, 2 and 4 ranks (2 microbatches where the batch allows),
-# run with pippyrun (or rank by rank by hand when pippyrun is not built), outputs compared with
-# the torch references (output_*.pb) within rtol 1e-3 / atol 1e-4.
-# Prints one line per (model, ranks) and "N passed, M failed"; exits non-zero on any failure.
+# tests/models/make_hf_models.py: GPT-2, OPT (also with a left-padded attention_mask), BLOOM,
+# GPT-Neo, CodeGen, BERT (also BertModel with a padded attention_mask), ViT, ResNet-50-shaped,
+# RegNet) through pippyc at 1, 2 and 4 ranks for each test data set (set 0: batch 4, 2
+# microbatches; set 1: text [2, 11] in 2 microbatches, vision batch 3 in 3), run with pippyrun
+# (or rank by rank by hand when pippyrun is not built), outputs compared with the torch
+# references (output_*.pb) within rtol 1e-3 / atol 1e-4.
+# Prints one line per (model, data set, ranks) and "N passed, M failed"; exits non-zero on
+# any failure.
 # A model whose model.onnx is missing counts as failed (never passes silently).
 # Env: PIPPY_BIN (default build/bin), PIPPY_SRC (default: this repo);
 # HF_MODELS="gpt2 bert" to run only some; HF_RANKS="1 2 4" to choose the rank counts.
@@ -13,7 +16,7 @@ SRC=${PIPPY_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 BIN=${PIPPY_BIN:-$SRC/build/bin}
 PIPPYC=$BIN/pippyc
 PIPPYRUN=$BIN/pippyrun
-ALL_MODELS="gpt2 opt bloom gpt_neo codegen bert vit resnet50 regnet"
+ALL_MODELS="gpt2 opt opt_mask bloom gpt_neo codegen bert bert_mask vit resnet50 regnet"
 MODELS=${HF_MODELS:-$ALL_MODELS}
 RANKS=${HF_RANKS:-1 2 4}
 RUN_TIMEOUT=${HF_RUN_TIMEOUT:-120}
@@ -102,42 +105,48 @@ for m in $MODELS; do
         bad "hf_$m: model or test data missing"
         continue
     fi
-    ds=$mdir/test_data_set_0
-    shapes=(); inputs=(); batch=""
-    for f in "$ds"/input_*.pb; do
-        read -r name dims < <(pb_info "$f")
-        shapes+=(--input-shape "$name=$dims")
-        inputs+=(--input "$name=$f")
-        [ -n "$batch" ] || batch=${dims%%x*}
-    done
-    for n in $RANKS; do
+    for ds in "$mdir"/test_data_set_*; do
+        k=${ds##*_}
+        shapes=(); inputs=(); batch=""; desc=""
+        for f in "$ds"/input_*.pb; do
+            read -r name dims < <(pb_info "$f")
+            shapes+=(--input-shape "$name=$dims")
+            inputs+=(--input "$name=$f")
+            [ -n "$batch" ] || { batch=${dims%%x*}; desc=$dims; }
+        done
+        # 2 microbatches when the batch is even, one per sample when it is odd
         chunks=1
-        [ -n "$batch" ] && [ "$batch" -ge 2 ] && [ $((batch % 2)) = 0 ] && chunks=2
-        what="hf_$m ranks=$n chunks=$chunks"
-        out=$TMP/$m.$n
-        log=$TMP/$m.$n.log
-        if ! timeout 600 "$PIPPYC" "$mdir/model.onnx" --ranks "$n" --chunks "$chunks" \
-                "${shapes[@]}" -o "$out/prog" >"$log" 2>&1; then
-            bad "$what: pippyc failed:"
-            grep -v '^compiling stage\|^wrote\|^time:' "$log" | tail -15 | sed 's/^/     /'
-            continue
+        if [ "${batch:-1}" -gt 1 ]; then
+            if [ $((batch % 2)) = 0 ]; then chunks=2; else chunks=$batch; fi
         fi
-        rc=0
-        if [ -x "$PIPPYRUN" ]; then
-            timeout "$RUN_TIMEOUT" "$PIPPYRUN" --nproc-per-node "$n" "$out/prog" "${inputs[@]}" \
-                --output-dir "$out/res" >>"$log" 2>&1 || rc=$?
-        else
-            run_by_hand "$out/prog" "$n" "$log" "${inputs[@]}" --output-dir "$out/res" || rc=$?
-        fi
-        if [ $rc != 0 ]; then
-            bad "$what: run failed (rc=$rc):"
-            grep -iv 'samples/s\|busy\|^\[rank [0-9]*\] [0-9]  *[0-9.]* \|fill-drain' "$log" \
-                | grep -v '^compiling stage\|^wrote\|^time:' | tail -15 | sed 's/^/     /'
-            continue
-        fi
-        read -r err verdict why < <(compare "$ds" "$out/res")
-        if [ "$verdict" = ok ]; then ok "$what: max abs err $err"
-        else bad "$what: max abs err $err $why"; fi
+        for n in $RANKS; do
+            what="hf_$m set $k ($desc) ranks=$n chunks=$chunks"
+            out=$TMP/$m.$k.$n
+            log=$out.log
+            if ! timeout 600 "$PIPPYC" "$mdir/model.onnx" --ranks "$n" --chunks "$chunks" \
+                    "${shapes[@]}" -o "$out/prog" >"$log" 2>&1; then
+                bad "$what: pippyc failed:"
+                grep -v '^compiling stage\|^wrote\|^time:' "$log" | tail -15 | sed 's/^/     /'
+                continue
+            fi
+            rc=0
+            if [ -x "$PIPPYRUN" ]; then
+                timeout "$RUN_TIMEOUT" "$PIPPYRUN" --nproc-per-node "$n" "$out/prog" \
+                    "${inputs[@]}" --output-dir "$out/res" >>"$log" 2>&1 || rc=$?
+            else
+                run_by_hand "$out/prog" "$n" "$log" "${inputs[@]}" --output-dir "$out/res" || rc=$?
+            fi
+            if [ $rc != 0 ]; then
+                bad "$what: run failed (rc=$rc):"
+                grep -iv 'samples/s\|busy\|^\[rank [0-9]*\] [0-9]  *[0-9.]* \|fill-drain' "$log" \
+                    | grep -v '^compiling stage\|^wrote\|^time:' | tail -15 | sed 's/^/     /'
+                continue
+            fi
+            read -r err verdict why < <(compare "$ds" "$out/res")
+            if [ "$verdict" = ok ]; then ok "$what: max abs err $err"
+            else bad "$what: max abs err $err $why"; fi
+            rm -rf "$out"
+        done
     done
 done
 echo "$passes passed, $fails failed"

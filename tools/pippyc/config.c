@@ -4,7 +4,8 @@
  *   threshold: 490MB            chunks: 4              output: out/
  *   dot: graph.dot              dot-collapse: ["/h.0/", "/h.1/"]
  *   input-shape: {input_ids: 2x128}      # or a list of "input_ids=2x128"
- *   concrete-arg: {use_cache: false}
+ *   concrete-arg: {use_cache: false}      split-spec: {attention_mask: 0}
+ *   plan-only: false
  *   device: cpu                 threads: 4             no-fold: false
  */
 #include <errno.h>
@@ -189,6 +190,29 @@ int pc_config_load(const char *path, pc_opts *o, char *err, size_t errlen) {
             if (!(o->set & PC_SET_CHUNKS)) rc = to_int(k, s, &o->chunks, err, errlen);
         } else if (!strcmp(k, "threads")) {
             if (!(o->set & PC_SET_THREADS)) rc = to_int(k, s, &o->threads, err, errlen);
+        } else if (!strcmp(k, "plan-only")) {
+            o->plan_only = s && (!strcmp(s, "true") || !strcmp(s, "1"));
+        } else if (!strcmp(k, "split-spec")) {
+            if (o->set & PC_SET_SPLITSPEC) continue;
+            if (v->type != YAML_MAPPING_NODE) {
+                snprintf(err, errlen, "config key 'split-spec': expected a mapping NAME: DIM");
+                rc = -1;
+                continue;
+            }
+            for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top && !rc; q++) {
+                const char *n = scalar(&doc, yaml_document_get_node(&doc, q->key));
+                const char *x = scalar(&doc, yaml_document_get_node(&doc, q->value));
+                if (!n || !x || o->nsplit >= PC_MAX_LIST) {
+                    snprintf(err, errlen, "config key 'split-spec': entries must be NAME: DIM");
+                    rc = -1;
+                    break;
+                }
+                size_t len = strlen(n) + strlen(x) + 2;
+                char *e = malloc(len);
+                if (!e) { snprintf(err, errlen, "out of memory"); rc = -1; break; }
+                snprintf(e, len, "%s=%s", n, x);
+                o->split_spec[o->nsplit++] = e;
+            }
         } else if (!strcmp(k, "no-fold")) {
             if (!(o->set & PC_SET_NOFOLD)) o->no_fold = s && (!strcmp(s, "true") || !strcmp(s, "1"));
         } else if (!strcmp(k, "input-shape")) {
@@ -215,8 +239,8 @@ int pc_config_load(const char *path, pc_opts *o, char *err, size_t errlen) {
             }
         } else {
             snprintf(err, errlen, "--config %s: unknown key '%s' (keys are the long flags: split, "
-                     "ranks, threshold, chunks, input-shape, concrete-arg, dot, dot-collapse, "
-                     "output, device, threads, no-fold, model)", path, k);
+                     "ranks, threshold, chunks, split-spec, input-shape, concrete-arg, dot, "
+                     "dot-collapse, output, plan-only, device, threads, no-fold, model)", path, k);
             rc = -1;
         }
     }

@@ -388,7 +388,7 @@ static int cmd_compile(int argc, char **argv) {
                     "64KiB or 4096\n", o.threshold);
             return 1;
         }
-    } else if (o.threshold) {
+    } else if (o.threshold && (o.set & PC_SET_THRESHOLD)) { /* a config's is just unused */
         fprintf(stderr, "pippyc: --threshold only applies to --split threshold\n");
         return 1;
     }

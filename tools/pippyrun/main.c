@@ -596,6 +596,9 @@ int main(int argc, char **argv)
         setenv("PIPPY_JOB_ID", job, 1);
     }
     if (o.timeout) setenv("PIPPY_TIMEOUT", o.timeout, 1);
+    /* Ranks share the node's cores: idle OpenMP threads must sleep, not spin, or a stage
+     * waiting for its input steals the cores of the stage computing it. */
+    setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
 
     if (pipe2(sigpipe_fd, O_CLOEXEC | O_NONBLOCK) < 0) {
         fprintf(stderr, "pippyrun: pipe: %s\n", strerror(errno));
