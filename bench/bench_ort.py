@@ -19,7 +19,7 @@ For every case and thread count it compiles the model once with
 
 K is chosen per case from a calibration run so that one round takes about --target seconds.
 Reported: median (and min) over the rounds of the per-batch time, the ratio pippyc/ort
-(> 1: pippyc is slower), and max |pippyc - ort| on the outputs (plus against the stored
+(> 1: pippyc is slower; the median over rounds of each round's ratio), and max |pippyc - ort| on the outputs (plus against the stored
 reference outputs for the test models).  The GPT-2-small-shaped model is generated into
 /tmp/gpt2s with bench/make_gpt2xl.py when missing.
 
@@ -168,8 +168,9 @@ def main():
                 s_opt, s_no = make_session(model, T, True), make_session(model, T, False)
                 y_o = s_opt.run(None, feed)[0]
                 y_n = s_no.run(None, feed)[0]
-                t1 = time_ort(s_opt, feed, 2)
-                per, _ = run_pippy(pippyrun, prog, iname, xfile, 3, T, None)
+                t1 = min(time_ort(s_opt, feed, 1) for _ in range(3))
+                per = min(run_pippy(pippyrun, prog, iname, xfile, 3, T, None)[0]
+                          for _ in range(2))
                 k = max(3, int(args.target / max(per, t1, 1e-6)))
                 tp, tproc, to, tn = [], [], [], []
                 for _ in range(args.rounds):
@@ -193,8 +194,10 @@ def main():
                     "maxdiff_vs_ref": (float(np.max(np.abs(y_p.astype(np.float64) - ref)))
                                        if ref is not None else None),
                 }
-                r["ratio"] = r["pippyc_ms"] / r["ort_ms"]
-                r["ratio_noopt"] = r["pippyc_ms"] / r["ort_noopt_ms"]
+                # ratios per round (the three were timed back to back), then the median:
+                # steadier than a ratio of medians when the machine's load drifts
+                r["ratio"] = statistics.median(a / b for a, b in zip(tp, to))
+                r["ratio_noopt"] = statistics.median(a / b for a, b in zip(tp, tn))
                 results.append(r)
                 print("%-14s T=%d K=%-4d pippyc %9.3f ms (min %9.3f, process %9.3f)  "
                       "ort %9.3f ms (min %9.3f)  ort-noopt %9.3f ms  pippyc/ort %.2f  "

@@ -90,12 +90,56 @@ out:
     return rc;
 }
 
+/* Evaluate a prep node (inputs: weights or earlier prep outputs in pdata) with the CPU
+ * kernels; its outputs go to pdata (malloc'd). */
+static int run_prep(const ir_graph *g, const ir_node *n, void **pdata, ir_diag *d) {
+    int nat = n->nattr ? n->nattr : 1, rc = 0;
+    rt_tensor *in = calloc((size_t)n->nin + 1, sizeof *in), *out = calloc((size_t)n->nout + 1, sizeof *out);
+    rt_attr *ra = calloc((size_t)nat, sizeof *ra);
+    rt_tensor *rt = calloc((size_t)nat, sizeof *rt);
+    void *scratch = NULL;
+    if (!in || !out || !ra || !rt) goto oom;
+    for (int j = 0; j < n->nin; j++) {
+        int v = n->in[j];
+        if (v < 0) { in[j].rank = -1; continue; }
+        const ir_value *x = &g->vals[v];
+        in[j] = ir_value_rt(x, x->data ? x->data->data : pdata[v]);
+    }
+    for (int j = 0; j < n->nout; j++) {
+        int v = n->out[j];
+        if (v < 0) { out[j].rank = -1; continue; }
+        const ir_value *x = &g->vals[v];
+        size_t b = (size_t)(ir_shape_numel(x->rank, x->dims) * (int64_t)ir_dtype_size(x->dtype));
+        if (!(pdata[v] = malloc(b ? b : 1))) goto oom;
+        out[j] = ir_value_rt(x, pdata[v]);
+    }
+    int nout = n->nout;
+    while (nout > 0 && n->out[nout - 1] < 0) nout--;
+    int na = ir_node_rt_attrs(n, ra, rt);
+    rt_kctx k = {.nthreads = 1};
+    size_t sb = rt_cpu_scratch((int)n->op, ra, na, in, n->nin, out, nout);
+    if (sb && !(scratch = malloc(sb))) goto oom;
+    k.scratch = scratch;
+    k.scratch_size = sb;
+    if (rt_cpu_run((int)n->op, ra, na, in, n->nin, out, nout, &k)) {
+        ir_diag_error(d, "node '%s' (%s): computing it at compile time failed: %s", n->name,
+                      ir_op_table[n->op].name, k.err);
+        rc = -1;
+    }
+    goto done;
+oom:
+    ir_diag_error(d, "out of memory computing node '%s' at compile time", n->name);
+    rc = -1;
+done:
+    free(in); free(out); free(ra); free(rt); free(scratch);
+    return rc;
+}
+
 /* Write the shard: each weight at its offset; zero padding between. External weights are
  * written straight from their mapping, whose pages are dropped again after each tensor so
  * the compiler's resident memory stays small. */
 int cg_stage_write_shard(const ir_graph *g, const part_plan *p, const cg_stage *st,
                          const char *path, ir_diag *d) {
-    (void)p;
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) {
         ir_diag_error(d, "cannot write %s: %s", path, strerror(errno));
@@ -103,9 +147,25 @@ int cg_stage_write_shard(const ir_graph *g, const part_plan *p, const cg_stage *
     }
     int rc = 0;
     long pg = sysconf(_SC_PAGESIZE);
+    void **pdata = calloc((size_t)g->nvals + 1, sizeof *pdata);
+    if (!pdata) {
+        close(fd);
+        ir_diag_error(d, "out of memory");
+        return -1;
+    }
+    const part_stage *ps = &p->stages[st->stage];
+    for (int i = ps->first; i < ps->last && !rc; i++)
+        if (st->prep[i]) rc = run_prep(g, &g->nodes[i], pdata, d);
     for (int v = 0; v < g->nvals && !rc; v++) {
         if (st->woff[v] < 0) continue;
         const ir_tensor *t = g->vals[v].data;
+        ir_tensor pt = {0};
+        if (!t) { /* computed by a prep node */
+            pt.data = pdata[v];
+            pt.nbytes = (size_t)(ir_shape_numel(g->vals[v].rank, g->vals[v].dims) *
+                                 (int64_t)ir_dtype_size(g->vals[v].dtype));
+            t = &pt;
+        }
         const unsigned char *src = t->data;
         size_t left = t->nbytes;
         off_t at = (off_t)st->woff[v];
@@ -134,6 +194,8 @@ int cg_stage_write_shard(const ir_graph *g, const part_plan *p, const cg_stage *
             left -= piece;
         }
     }
+    for (int v = 0; v < g->nvals; v++) free(pdata[v]);
+    free(pdata);
     if (!rc && ftruncate(fd, (off_t)st->weight_bytes) != 0) {
         ir_diag_error(d, "writing %s: %s", path, strerror(errno));
         rc = -1;

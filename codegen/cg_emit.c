@@ -167,7 +167,8 @@ int cg_stage_emit(const ir_graph *g, const part_plan *p, const cg_stage *st, con
                "#define W(off) ((void *)(c->weights + (off)))\n\n");
 
     /* Attributes at file scope. */
-    for (int i = ps->first; i < ps->last; i++) emit_attrs(f, &g->nodes[i], i);
+    for (int i = ps->first; i < ps->last; i++)
+        if (!st->prep[i]) emit_attrs(f, &g->nodes[i], i);
 
     fprintf(f, "\nstatic int run(rt_stage_ctx *c) {\n");
     /* Constant and pass-through graph outputs. */
@@ -182,6 +183,12 @@ int cg_stage_emit(const ir_graph *g, const part_plan *p, const cg_stage *st, con
     for (int i = ps->first; i < ps->last; i++) {
         const ir_node *n = &g->nodes[i];
         char tb[256];
+        if (st->prep[i]) {
+            fprintf(f, "    /* ");
+            emit_comment_name(f, n->name);
+            fprintf(f, " (%s): computed at compile time, in the shard */\n", ir_op_table[n->op].name);
+            continue;
+        }
         if (n->op == IR_OP_IF) {
             ir_diag_error(d, "node '%s' (If): its condition is not a constant; give it with "
                           "--concrete-arg so the If folds away", n->name);

@@ -21,6 +21,9 @@ typedef struct cg_stage {
     int64_t *off;         /* arena offset (slot 0 for io buffers) */
     int64_t *stride;      /* io buffers: slot stride; 0 otherwise */
     int64_t *woff;        /* shard offset, -1 if none */
+    unsigned char *prep;  /* per node: computed at compile time into the shard (all its
+                             inputs are weights, e.g. a tied head's Transpose(W) too big
+                             for the constant folder's in-memory limit) */
     int64_t io_bytes, temp_bytes, scratch_bytes, scratch_off, arena_bytes, weight_bytes;
 } cg_stage;
 

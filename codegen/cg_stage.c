@@ -20,7 +20,44 @@ void cg_stage_free(cg_stage *st) {
     free(st->off);
     free(st->stride);
     free(st->woff);
+    free(st->prep);
     memset(st, 0, sizeof *st);
+}
+
+/* Mark the stage's nodes whose inputs are all weights (or outputs of such nodes) and whose
+ * outputs are read only inside the stage: codegen evaluates them with the CPU kernels while
+ * writing the shard, so the program never recomputes them. 0, or -1 on OOM. */
+static int mark_prep(const ir_graph *g, const part_plan *p, int s, cg_stage *st) {
+    const part_stage *ps = &p->stages[s];
+    ir_uses u;
+    if (ir_uses_build(g, &u)) return -1;
+    unsigned char *known = calloc((size_t)g->nvals + 1, 1);
+    if (!known) {
+        ir_uses_free(&u);
+        return -1;
+    }
+    for (int i = ps->first; i < ps->last; i++) {
+        const ir_node *n = &g->nodes[i];
+        int ok = n->op != IR_OP_IF && n->nin > 0;
+        for (int j = 0; ok && j < n->nin; j++) {
+            int v = n->in[j];
+            if (v >= 0 && !g->vals[v].data && !known[v]) ok = 0;
+        }
+        for (int j = 0; ok && j < n->nout; j++) {
+            int v = n->out[j];
+            if (v < 0) continue;
+            if (g->vals[v].is_output || value_bytes(&g->vals[v]) < 0) ok = 0;
+            for (int k = u.start[v]; ok && k < u.start[v + 1]; k++)
+                if (u.node[k] < ps->first || u.node[k] >= ps->last) ok = 0;
+        }
+        if (!ok) continue;
+        st->prep[i] = 1;
+        for (int j = 0; j < n->nout; j++)
+            if (n->out[j] >= 0) known[n->out[j]] = 1;
+    }
+    free(known);
+    ir_uses_free(&u);
+    return 0;
 }
 
 /* Classify every value the stage touches and place it: weights in the shard, boundary values
@@ -35,8 +72,9 @@ int cg_stage_plan(const ir_graph *g, const part_plan *p, int s, int nslots, cg_s
     st->off = calloc((size_t)nv + 1, sizeof *st->off);
     st->stride = calloc((size_t)nv + 1, sizeof *st->stride);
     st->woff = malloc(((size_t)nv + 1) * sizeof *st->woff);
+    st->prep = calloc((size_t)g->nnodes + 1, 1);
     int *birth = malloc(((size_t)nv + 1) * sizeof(int)), *death = malloc(((size_t)nv + 1) * sizeof(int));
-    if (!st->cls || !st->off || !st->stride || !st->woff || !birth || !death) {
+    if (!st->cls || !st->off || !st->stride || !st->woff || !st->prep || !birth || !death) {
         free(birth); free(death);
         ir_diag_error(d, "out of memory planning stage %d", s);
         return -1;
@@ -44,14 +82,22 @@ int cg_stage_plan(const ir_graph *g, const part_plan *p, int s, int nslots, cg_s
     for (int v = 0; v < nv; v++) birth[v] = death[v] = -1, st->woff[v] = -1;
     int rc = 0;
 
+    /* Nodes on weights alone are computed now, into the shard. */
+    if (mark_prep(g, p, s, st)) {
+        free(birth); free(death);
+        ir_diag_error(d, "out of memory planning stage %d", s);
+        return -1;
+    }
+
     /* Which values are read / produced here, and when. */
     for (int i = ps->first; i < ps->last; i++) {
         const ir_node *n = &g->nodes[i];
+        if (st->prep[i]) continue;
         for (int j = 0; j < n->nin; j++) {
             int v = n->in[j];
             if (v < 0) continue;
             const ir_value *x = &g->vals[v];
-            if (x->data) st->cls[v] = CG_WEIGHT;
+            if (x->data || (x->producer >= 0 && st->prep[x->producer])) st->cls[v] = CG_WEIGHT;
             else if (x->kind == IR_VAL_INPUT) st->cls[v] = CG_INPUT;
             else if (x->producer >= 0 && p->node_stage[x->producer] != s) st->cls[v] = CG_RECV;
             if (birth[v] < 0) birth[v] = i;
@@ -90,11 +136,12 @@ int cg_stage_plan(const ir_graph *g, const part_plan *p, int s, int nslots, cg_s
     int64_t w = 0;
     for (int i = ps->first; i < ps->last; i++) {
         const ir_node *n = &g->nodes[i];
+        if (st->prep[i]) continue;
         for (int j = 0; j < n->nin; j++) {
             int v = n->in[j];
             if (v < 0 || st->cls[v] != CG_WEIGHT || st->woff[v] >= 0) continue;
             st->woff[v] = w;
-            w = align_up(w + (int64_t)g->vals[v].data->nbytes);
+            w = align_up(w + (g->vals[v].data ? (int64_t)g->vals[v].data->nbytes : value_bytes(&g->vals[v])));
         }
     }
     for (int v = 0; v < nv; v++) {

@@ -154,12 +154,60 @@ static void rs_taps(const rs_attrs *p, double xo, int64_t n, int64_t *idx, doubl
     }
 }
 
+#define RS_MAXC 64   /* tap combinations of the outer axes held per row */
+
+/* One output row of nearest: dst[j] = src[ti[j]], or the extrapolation value where ti[j] < 0. */
+static void rs_nearest_row(char *dst, const char *src, const int64_t *ti, int64_t N, const char *ext, size_t es) {
+#define RS_NEAR(T) \
+    for (int64_t j = 0; j < N; j++) { \
+        T v_; \
+        memcpy(&v_, ti[j] < 0 ? ext : src + ti[j] * (int64_t)sizeof(T), sizeof(T)); \
+        memcpy(dst + j * (int64_t)sizeof(T), &v_, sizeof(T)); \
+    }
+    switch (es) {
+    case 1: RS_NEAR(uint8_t) break;
+    case 2: RS_NEAR(uint16_t) break;
+    case 4: RS_NEAR(uint32_t) break;
+    default: RS_NEAR(uint64_t) break;
+    }
+#undef RS_NEAR
+}
+
+/* One interpolated element the general way: every tap combination of the interpolated axes
+ * (for more combinations than RS_MAXC). c holds the element's output coordinates. */
+static double rs_sum_all(const rs_attrs *p, int dt, const char *xd, int r, const int64_t *c, const int *act,
+                         int nact, const int *neff, int64_t *const *tidx, double *const *tw, const int64_t *xs,
+                         int64_t off, double w0) {
+    int T = p->ntap, L = r - 1, tc[RT_MAX_RANK] = {0};
+    int64_t eoff = off;
+    double ew = w0, acc = 0;
+    if (neff[L] == 1) eoff += tidx[L][c[L] * T] * xs[L], ew *= tw[L][c[L] * T];
+    for (;;) {
+        int64_t o2 = eoff;
+        double w = ew;
+        for (int m = 0; m < nact; m++) {
+            int ax = act[m];
+            o2 += tidx[ax][c[ax] * T + tc[m]] * xs[ax];
+            w *= tw[ax][c[ax] * T + tc[m]];
+        }
+        if (w != 0) acc += w * rtk_mv_getf(dt, xd, o2);
+        int m = nact - 1;
+        while (m >= 0 && ++tc[m] == neff[act[m]]) tc[m--] = 0;
+        if (m < 0) break;
+    }
+    return acc;
+}
+
 /* Resize(X, roi?, scales?, sizes?; mode=nearest|linear|cubic, coordinate_transformation_mode,
  *        nearest_mode, cubic_coeff_a=-0.75, exclude_outside=0, extrapolation_value=0, axes,
  *        keep_aspect_ratio_policy=stretch, antialias=0 (only 0 for linear/cubic)) - opset 19.
  * Output dims come from shape inference; scales (or sizes/in, or out/in when neither is
- * given) drive the coordinate transform. Linear and cubic work on float dtypes, in double.
- * Scratch holds one tap table per axis. */
+ * given) drive the coordinate transform, computed in float like onnxruntime. Linear and cubic
+ * work on float dtypes and accumulate in double. Scratch holds one tap table per axis.
+ * Differences from onnxruntime, on purpose (we follow the spec and the ONNX reference): an
+ * axis whose output length equals its input length under a scale != 1 is still resampled, and
+ * tf_crop_and_resize applies roi on every axis. tf_half_pixel_for_nn leaves an axis of scale 1
+ * as it is (the spec formula would shift it by one under round_prefer_ceil). */
 int rtk_mv_resize(rt_kargs *a, int mode) {
     rs_attrs p;
     int64_t nx, ny;
@@ -312,35 +360,75 @@ int rtk_mv_resize(rt_kargs *a, int mode) {
             continue;
         }
         int L = r - 1;
+        if (p.mode == RS_NEAREST) {
+            rs_nearest_row(dst, xd + off * (int64_t)es, tidx[L], N, ext, es);
+            continue;
+        }
+        /* The tap combinations of the interpolated outer axes (fixed along this row), then
+         * the last axis's taps per element. */
+        int64_t coff[RS_MAXC];
+        double cw[RS_MAXC];
+        int nc = 1, fits = 1;
+        coff[0] = off, cw[0] = w0;
+        for (int m = 0; m < nact && act[m] < L; m++) {
+            int ax = act[m], na = neff[ax];
+            if (nc * na > RS_MAXC) {
+                fits = 0;
+                break;
+            }
+            const int64_t *ti = tidx[ax] + c[ax] * T;
+            const double *tv = tw[ax] + c[ax] * T;
+            for (int q = nc - 1; q >= 0; q--) {   /* expand in place, from the back */
+                int64_t o0 = coff[q];
+                double w00 = cw[q];
+                for (int t = na - 1; t >= 0; t--) coff[q * na + t] = o0 + ti[t] * xs[ax], cw[q * na + t] = w00 * tv[t];
+            }
+            nc *= na;
+        }
+        int TL = neff[L];
+        if (fits && dt == RT_F32) {   /* the common case, without per-element dispatch */
+            float *yf = (float *)(void *)dst;
+            for (int64_t j = 0; j < N; j++) {
+                const int64_t *tl = tidx[L] + j * T;
+                const double *wl = tw[L] + j * T;
+                float f;
+                if (tl[0] < 0) {
+                    memcpy(&f, ext, 4);
+                } else {
+                    double acc = 0;
+                    for (int q = 0; q < nc; q++) {
+                        const char *bp = xd + coff[q] * 4;
+                        double sum = 0;
+                        for (int t = 0; t < TL; t++) {
+                            float v;
+                            memcpy(&v, bp + tl[t] * 4, 4);
+                            sum += wl[t] * v;
+                        }
+                        acc += cw[q] * sum;
+                    }
+                    f = (float)acc;
+                }
+                memcpy(yf + j, &f, 4);
+            }
+            continue;
+        }
         for (int64_t j = 0; j < N; j++) {
             const int64_t *tl = tidx[L] + j * T;
+            const double *wl = tw[L] + j * T;
             if (tl[0] < 0) {
                 memcpy(dst + j * (int64_t)es, ext, es);
                 continue;
             }
-            if (p.mode == RS_NEAREST) {
-                memcpy(dst + j * (int64_t)es, xd + (off + tl[0] * xs[L]) * (int64_t)es, es);
-                continue;
-            }
-            c[L] = j;
-            int64_t eoff = off;
-            double ew = w0;
-            if (neff[L] == 1) eoff += tl[0] * xs[L], ew *= tw[L][j * T];
-            /* Sum over the tap combinations of the interpolated axes. */
-            int tc[RT_MAX_RANK] = {0};
             double acc = 0;
-            for (;;) {
-                int64_t o2 = eoff;
-                double w = ew;
-                for (int m = 0; m < nact; m++) {
-                    int ax = act[m];
-                    o2 += tidx[ax][c[ax] * T + tc[m]] * xs[ax];
-                    w *= tw[ax][c[ax] * T + tc[m]];
+            if (!fits) {
+                c[L] = j;
+                acc = rs_sum_all(&p, dt, xd, r, c, act, nact, neff, tidx, tw, xs, off, w0);
+            } else {
+                for (int q = 0; q < nc; q++) {
+                    double sum = 0;
+                    for (int t = 0; t < TL; t++) sum += wl[t] * rtk_mv_getf(dt, xd, coff[q] + tl[t]);
+                    acc += cw[q] * sum;
                 }
-                if (w != 0) acc += w * rtk_mv_getf(dt, xd, o2);
-                int m = nact - 1;
-                while (m >= 0 && ++tc[m] == neff[act[m]]) tc[m--] = 0;
-                if (m < 0) break;
             }
             rtk_mv_setf(dt, dst, j, acc);
         }
