@@ -87,7 +87,7 @@ check "(d) ranks are running" ranks_left d
 kill -TERM $pid
 wait $pid; rc=$?
 check "(d) pippyrun exits 143 (rc=$rc)" [ $rc -eq 143 ]
-check "(d) says so" grep -q "pippyrun: got SIGTERM, stopping the ranks" "$TMP/d.err"
+check "(d) says so" grep -Eq "pippyrun: got SIGTERM \(from pid [0-9]+\), stopping the ranks" "$TMP/d.err"
 check "(d) all ranks gone" wait_gone d
 
 # (e) SIGKILL to pippyrun: the ranks die with it (PDEATHSIG)

@@ -286,9 +286,13 @@ typedef struct proc {
 
 static int sigpipe_fd[2] = {-1, -1};
 
-static void on_signal(int sig)
+static volatile sig_atomic_t last_sender; /* pid that sent the last INT/TERM/HUP */
+
+static void on_signal(int sig, siginfo_t *si, void *uc)
 {
     int e = errno;
+    (void)uc;
+    if (sig != SIGCHLD && si) last_sender = (sig_atomic_t)si->si_pid;
     unsigned char c = (unsigned char)sig;
     if (write(sigpipe_fd[1], &c, 1) < 0) { /* full: the loop will notice anyway */ }
     errno = e;
@@ -507,12 +511,17 @@ static int supervise(const opts *o, proc *ps)
                 if (s == SIGCHLD) continue;  /* reaped below */
                 if (!got_sig && !kill_at) {
                     got_sig = s;
-                    fprintf(stderr, "pippyrun: got %s, stopping the ranks\n", sig_name(s));
+                    fprintf(stderr, "pippyrun: got %s (from pid %d), stopping the ranks\n",
+                            sig_name(s), (int)last_sender);
                     signal_all(ps, n, s);
                     kill_at = now() + o->grace;
                 } else {
-                    if (!got_sig) got_sig = s;
-                    signal_all(ps, n, SIGKILL);  /* asked twice: no more grace */
+                    /* asked again while stopping: no more grace. A failure already being
+                     * handled stays the reason reported. */
+                    fprintf(stderr, "pippyrun: got %s (from pid %d) while stopping the "
+                            "ranks: killing them\n", sig_name(s), (int)last_sender);
+                    if (!got_sig && first < 0) got_sig = s;
+                    signal_all(ps, n, SIGKILL);
                 }
             }
         }
@@ -553,7 +562,7 @@ static int supervise(const opts *o, proc *ps)
     }
     free(pf);
     free(who);
-    if (first >= 0 && !got_sig) {
+    if (first >= 0) {
         proc *p = &ps[first];
         int st = p->status;
         if (WIFEXITED(st))
@@ -606,8 +615,8 @@ int main(int argc, char **argv)
     }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+    sa.sa_sigaction = on_signal;
+    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP | SA_SIGINFO;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGCHLD, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
