@@ -24,6 +24,13 @@ void cg_stage_free(cg_stage *st) {
     memset(st, 0, sizeof *st);
 }
 
+static int same_shape(const ir_value *a, const ir_value *b) {
+    if (a->rank != b->rank) return 0;
+    for (int i = 0; i < a->rank; i++)
+        if (a->dims[i].v != b->dims[i].v) return 0;
+    return 1;
+}
+
 /* Mark the stage's nodes whose inputs are all weights (or outputs of such nodes) and whose
  * outputs are read only inside the stage: codegen evaluates them with the CPU kernels while
  * writing the shard, so the program never recomputes them. 0, or -1 on OOM. */
@@ -164,21 +171,45 @@ int cg_stage_plan(const ir_graph *g, const part_plan *p, int s, int nslots, cg_s
     }
     st->io_bytes = a;
 
+    /* In place: a node whose output may overwrite its first input (a reshape-like view,
+     * or an elementwise op whose output has the input's dtype and shape) writes over that
+     * input when the input is a temporary read for the last time here. The two values then
+     * share one block, live from the input's birth to the output's death. */
+    int *root = malloc(((size_t)nv + 1) * sizeof(int));
+    if (!root) {
+        ir_diag_error(d, "out of memory planning stage %d", s);
+        rc = -1;
+        goto out;
+    }
+    for (int v = 0; v < nv; v++) root[v] = v;
+    for (int i = ps->first; i < ps->last; i++) {
+        const ir_node *n = &g->nodes[i];
+        if (st->prep[i] || n->nin < 1 || n->nout < 1 || !(ir_op_table[n->op].flags & OPF_INPLACE)) continue;
+        int x = n->in[0], y = n->out[0];
+        if (x < 0 || y < 0 || st->cls[x] != CG_TEMP || st->cls[y] != CG_TEMP) continue;
+        if (death[x] != i || g->vals[x].dtype != g->vals[y].dtype) continue;
+        if (value_bytes(&g->vals[x]) != value_bytes(&g->vals[y])) continue;
+        if (!(ir_op_table[n->op].flags & OPF_SHAPE) && !same_shape(&g->vals[x], &g->vals[y])) continue;
+        int r = root[x];
+        root[y] = r;
+        if (death[y] > death[r]) death[r] = death[y];
+    }
+
     /* Temporaries by liveness. */
     int nt = 0;
     for (int v = 0; v < nv; v++)
-        if (st->cls[v] == CG_TEMP) nt++;
+        if (st->cls[v] == CG_TEMP && root[v] == v) nt++;
     ir_mem_block *blk = malloc((size_t)(nt + 1) * sizeof *blk);
     int *bv = malloc((size_t)(nt + 1) * sizeof(int));
     if (!blk || !bv) {
-        free(blk); free(bv);
+        free(blk); free(bv); free(root);
         ir_diag_error(d, "out of memory planning stage %d", s);
         rc = -1;
         goto out;
     }
     nt = 0;
     for (int v = 0; v < nv; v++) {
-        if (st->cls[v] != CG_TEMP) continue;
+        if (st->cls[v] != CG_TEMP || root[v] != v) continue;
         blk[nt] = (ir_mem_block){value_bytes(&g->vals[v]), birth[v], death[v], 0};
         bv[nt++] = v;
     }
@@ -188,6 +219,9 @@ int cg_stage_plan(const ir_graph *g, const part_plan *p, int s, int nslots, cg_s
         rc = -1;
     }
     for (int k = 0; k < nt; k++) st->off[bv[k]] = st->io_bytes + blk[k].offset;
+    for (int v = 0; v < nv; v++)
+        if (st->cls[v] == CG_TEMP && root[v] != v) st->off[v] = st->off[root[v]];
+    free(root);
     st->temp_bytes = tb;
     free(blk);
     free(bv);

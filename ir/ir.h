@@ -30,7 +30,7 @@
 #define IR_MAX_RANK 8
 
 /* ---- ops: one enum from the op table (ir/ops.def) ---- */
-enum { OPF_UNARY = 1, OPF_BINARY = 2, OPF_CMP = 4, OPF_SHAPE = 8, OPF_CONTROL = 16 };
+enum { OPF_UNARY = 1, OPF_BINARY = 2, OPF_CMP = 4, OPF_SHAPE = 8, OPF_CONTROL = 16, OPF_INPLACE = 32 };
 
 typedef enum ir_op {
 #define OP(onnx, id, mi, ma, mo, mao, fl) IR_OP_##id,
