@@ -266,7 +266,12 @@ part_plan *part_plan_build(const ir_graph *g, const part_costs *c, const part_op
     cuts = part_calloc((size_t)n + 1, sizeof *cuts);
     if (!cuts) { plan_oom(d); goto fail; }
 
-    switch (o->policy) {
+    if (n == 0 && o->nstages <= 1) {
+        /* Everything folded to constants: one stage with no nodes, which only writes the
+         * constant outputs. */
+        k = 1;
+        cuts[0] = 0;
+    } else switch (o->policy) {
     case PART_EQUAL_SIZE:
         k = part_split_equal_size(&s, o->nstages, cuts, d);
         break;
@@ -294,7 +299,7 @@ part_plan *part_plan_build(const ir_graph *g, const part_costs *c, const part_op
     for (int j = 0; j < k; j++) {
         p->stages[j].first = cuts[j];
         p->stages[j].last = j + 1 < k ? cuts[j + 1] : n;
-        if (p->stages[j].last <= p->stages[j].first) { /* a policy bug, never the user's */
+        if (p->stages[j].last <= p->stages[j].first && n > 0) { /* a policy bug, never the user's */
             ir_diag_error(d, "partition: internal error: stage %d of %d is empty", j, k);
             goto fail;
         }

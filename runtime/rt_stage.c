@@ -306,7 +306,11 @@ static int write_outputs(const rt_stage_desc *d, const char *dir, host_io *out) 
         snprintf(nm, sizeof nm, "%s", x->name);
         sanitize(nm);
         snprintf(path, sizeof path, "%s/%s.npy", dir, nm);
-        if (rt_tensor_write_npy(path, &t, err, sizeof err)) rc = fail("%s", err);
+        if (t.dtype == RT_BF16) /* NumPy has no bfloat16: the .pb holds it */
+            fprintf(stderr, "note: output '%s' is bfloat16, which .npy cannot hold; see "
+                    "output_%d.pb\n", x->name, j);
+        else if (rt_tensor_write_npy(path, &t, err, sizeof err))
+            rc = fail("%s", err);
     }
     return rc;
 }
