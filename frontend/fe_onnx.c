@@ -2,7 +2,7 @@
  *
  * Order of work, so that the user sees every problem of a kind at once:
  *  1. the file: size (protobuf cannot hold more than 2 GiB - 1), nesting depth, unpack;
- *  2. the default-domain opset (7..21; newer is read as 21);
+ *  2. the default-domain opset (1..21; newer is read as 21);
  *  3. every unsupported op in the model, subgraphs included, one diagnostic per distinct
  *     (domain, op_type) with its count and first node; any of them stops the import here;
  *  4. the graph: initializers (weights), inputs, node outputs, value_info types, nodes with
@@ -662,9 +662,9 @@ ir_graph *fe_onnx_load_mem(const void *buf, size_t len, const char *base_dir,
         ir_diag_error(d, "the model imports no opset of the default ONNX domain");
         return g;
     }
-    if (opset < 7) {
-        ir_diag_error(d, "opset %lld is unsupported (7 or newer needed; convert the model with "
-                      "onnx.version_converter)", (long long)opset);
+    if (opset < 1) {
+        ir_diag_error(d, "opset %lld of the default ONNX domain does not exist (1 or newer "
+                      "needed)", (long long)opset);
         return g;
     }
     g->opset = opset > 1000 ? 1000 : (int)opset;

@@ -24,6 +24,20 @@
  *   Gemm                        broadcast dropped
  *   GroupNormalization          < 21 (per-group scale/bias): error
  *   Resize                      tf_half_pixel_for_nn (11..12, gone in 13): error
+ * Opsets 1..6 (what changed at 2, 4, 5, 6 and 7):
+ *   any op                      < 6 consumed_inputs dropped (a memory hint)
+ *   Add Sub Mul Div Pow Equal Less Greater And Or Xor  < 7 broadcast, axis dropped: with
+ *                               broadcast=1 and axis, B gets trailing 1-dims so that numpy's
+ *                               rule aligns it at axis (broadcast=0 meant equal shapes)
+ *   PRelu                       < 7 slope of C values is per channel: aligned at axis 1
+ *   Cast                        < 6 to is a type name ("FLOAT"): its number
+ *   Tile                        < 6 (X, tiles, axis): constant repeats input (else an error)
+ *   Reshape                     < 5 shape attr -> input
+ *   Concat                      < 4 no axis: axis 1
+ *   Pad                         < 2 paddings attr -> pads input
+ *   Selu                        < 6 defaults alpha 1.6732, gamma 1.0507 made explicit
+ *   Upsample                    < 7 height_scale, width_scale: scales [1, 1, h, w]
+ *   Dropout, BatchNormalization is_test dropped (above); the rest kept their meaning
  * New constant inputs are IR_VAL_CONST values with unique names.
  */
 #include <math.h>
@@ -176,12 +190,31 @@ static void set_int_attr(ir_graph *g, int ni, const char *name, int64_t val) {
     if (a) a->i = val;
 }
 
+static void set_float_attr(ir_graph *g, int ni, const char *name, float val) {
+    take_attr(g, ni, name, NULL);
+    ir_attr *a = ir_node_add_attr(g, ni, name, IR_ATTR_FLOAT);
+    if (a) a->f = val;
+}
+
 /* Resize from opset 10 or Upsample: (X, scales) -> (X, -, scales), asymmetric coordinates. */
 static int resize_from_upsample(fe_ctx *c, ir_graph *g, int ni, int upsample) {
     ir_node *n = &g->nodes[ni];
     ir_attr a;
     int scales = n->nin > 1 ? n->in[1] : -1;
-    if (upsample && c->opset < 9) { /* Upsample-7: scales attribute */
+    if (upsample && c->opset < 7) { /* Upsample-1: NCHW, height_scale and width_scale */
+        ir_attr h, w;
+        int hh = take_attr(g, ni, "height_scale", &h), hw = take_attr(g, ni, "width_scale", &w);
+        if (!hh || !hw || h.type != IR_ATTR_FLOAT || w.type != IR_ATTR_FLOAT) {
+            ir_diag_error(ir_graph_diag(g), "node '%s' (Upsample) opset %d needs 'height_scale' "
+                          "and 'width_scale' attributes", n->name, c->opset);
+            return -1;
+        }
+        double f[4] = {1, 1, h.f, w.f};
+        char base[300];
+        snprintf(base, sizeof base, "%s_scales", n->name);
+        if ((scales = add_const(g, base, IR_DT_FLOAT, 1, 4, NULL, f)) < 0) return -1;
+        n = &g->nodes[ni];
+    } else if (upsample && c->opset < 9) { /* Upsample-7: scales attribute */
         if (!take_attr(g, ni, "scales", &a) || a.type != IR_ATTR_FLOATS) {
             ir_diag_error(ir_graph_diag(g), "node '%s' (Upsample) has no 'scales' attribute",
                           n->name);
@@ -275,12 +308,224 @@ static int softmax_coerced(ir_graph *g, int ni) {
     return ir_node_add(g, IR_OP_RESHAPE, buf, 2, rin, 1, &y) < 0 ? -1 : 0;
 }
 
+/* ---- opsets 1..6 ---- */
+
+/* A new node op(in...) named "<node>/<what>" with one new output of dtype dt and rank
+ * (dims unknown). The output's value index, or -1. */
+static int add_step(ir_graph *g, int ni, ir_op op, const char *what, int nin, const int *in,
+                    int dt, int rank) {
+    char buf[600];
+    snprintf(buf, sizeof buf, "%s/%s", g->nodes[ni].name, what);
+    const char *vn = ir_unique_name(g, buf);
+    if (!vn) return -1;
+    int v = ir_value_add(g, vn, dt, -1, NULL);
+    if (v < 0) return -1;
+    g->vals[v].rank = rank;
+    for (int i = 0; i < rank && i < IR_MAX_RANK; i++) g->vals[v].dims[i].v = -1;
+    return ir_node_add(g, op, vn, nin, in, 1, &v) < 0 ? -1 : v;
+}
+
+/* Before opset 7, broadcast=1 aligned B's dims with A's starting at `axis`; numpy aligns
+ * them at the end. Input k of node ni (B, rank rb) gets trailing 1-dims so that the two
+ * agree: a reshaped view for a constant, Unsqueeze when both ranks are known, else
+ * Reshape(B, Concat(Shape(B), ones(rank(A) - axis - rank(B)))) for the constant folder to
+ * settle once shapes are bound. 0 or -1. */
+static int align_at_axis(ir_graph *g, int ni, int k, int64_t axis) {
+    ir_diag *d = ir_graph_diag(g);
+    ir_node *n = &g->nodes[ni];
+    const char *opn = ir_op_table[n->op].name;
+    int a = n->nin > 0 ? n->in[0] : -1, b = n->nin > k ? n->in[k] : -1;
+    if (a < 0 || b < 0) return 0; /* arity: ir_graph_validate's */
+    const ir_tensor *cb = const_of(g, b);
+    int ra = g->vals[a].rank, rb = cb ? cb->rank : g->vals[b].rank, bdt = g->vals[b].dtype;
+    if (cb) bdt = cb->dtype;
+    char buf[600];
+    snprintf(buf, sizeof buf, "%s_at_axis", g->vals[b].name);
+    if (ra >= 0 && rb >= 0) {
+        int64_t ax = axis < 0 ? axis + ra : axis;
+        if (ax < 0 || ax + rb > ra) {
+            ir_diag_error(d, "node '%s' (%s) input %d: broadcast axis %lld does not place a "
+                          "rank-%d operand within rank %d", n->name, opn, k, (long long)axis,
+                          rb, ra);
+            return -1;
+        }
+        int t = (int)(ra - ax - rb);
+        if (t == 0) return 0;
+        int64_t dims[IR_MAX_RANK];
+        for (int i = 0; i < ra - ax; i++)
+            dims[i] = i < rb ? (cb ? cb->dims[i] : g->vals[b].dims[i].v) : 1;
+        if (cb) { /* the same bytes under a longer shape */
+            ir_tensor nt = *cb;
+            nt.rank = (int)(ra - ax);
+            memcpy(nt.dims, dims, sizeof dims);
+            const char *vn = ir_unique_name(g, buf);
+            int v = vn ? ir_value_add(g, vn, nt.dtype, nt.rank, nt.dims) : -1;
+            if (v < 0 || ir_value_set_const(g, v, &nt, 0)) return -1;
+            g->nodes[ni].in[k] = v;
+            return 0;
+        }
+        int64_t ax1[IR_MAX_RANK];
+        for (int i = 0; i < t; i++) ax1[i] = rb + i;
+        char cn[620];
+        snprintf(cn, sizeof cn, "%s_axes", buf);
+        int c = add_const(g, cn, IR_DT_INT64, 1, t, ax1, NULL);
+        int in[2] = {b, c};
+        int v = c < 0 ? -1 : add_step(g, ni, IR_OP_UNSQUEEZE, "at_axis", 2, in, bdt, ra - (int)ax);
+        if (v < 0) return -1;
+        for (int i = 0; i < rb; i++) g->vals[v].dims[i] = g->vals[b].dims[i];
+        for (int i = rb; i < ra - ax; i++) g->vals[v].dims[i].v = 1;
+        g->nodes[ni].in[k] = v;
+        return 0;
+    }
+    /* ranks unknown here: count the trailing ones at run time (folded once bound) */
+    int sb = add_step(g, ni, IR_OP_SHAPE, "b_shape", 1, &b, IR_DT_INT64, 1);
+    int rbv = sb < 0 ? -1 : add_step(g, ni, IR_OP_SHAPE, "b_rank", 1, &sb, IR_DT_INT64, 1);
+    if (rbv < 0) return -1;
+    int cnt;
+    if (axis < 0) { /* trailing ones: -axis - rank(B) */
+        int64_t na = -axis;
+        int c = add_const(g, buf, IR_DT_INT64, 1, 1, &na, NULL);
+        int in[2] = {c, rbv};
+        cnt = c < 0 ? -1 : add_step(g, ni, IR_OP_SUB, "ones_count", 2, in, IR_DT_INT64, 1);
+    } else { /* rank(A) - axis - rank(B) */
+        int sa = add_step(g, ni, IR_OP_SHAPE, "a_shape", 1, &a, IR_DT_INT64, 1);
+        int rav = sa < 0 ? -1 : add_step(g, ni, IR_OP_SHAPE, "a_rank", 1, &sa, IR_DT_INT64, 1);
+        int c = add_const(g, buf, IR_DT_INT64, 1, 1, &axis, NULL);
+        int in1[2] = {rav, c};
+        int t1 = rav < 0 || c < 0 ? -1
+               : add_step(g, ni, IR_OP_SUB, "a_rest", 2, in1, IR_DT_INT64, 1);
+        int in2[2] = {t1, rbv};
+        cnt = t1 < 0 ? -1 : add_step(g, ni, IR_OP_SUB, "ones_count", 2, in2, IR_DT_INT64, 1);
+    }
+    int ones = cnt < 0 ? -1 : add_step(g, ni, IR_OP_CONSTANTOFSHAPE, "ones", 1, &cnt,
+                                       IR_DT_INT64, 1);
+    if (ones < 0) return -1;
+    ir_tensor *one = ir_arena_alloc(g->arena, sizeof *one);
+    int64_t *p = ir_arena_alloc(g->arena, sizeof *p);
+    ir_attr *at = one && p ? ir_node_add_attr(g, g->vals[ones].producer, "value",
+                                              IR_ATTR_TENSOR) : NULL;
+    if (!at) { ir_graph_diag(g)->oom = 1; return -1; }
+    *p = 1;
+    *one = (ir_tensor){.dtype = IR_DT_INT64, .rank = 1, .dims = {1}, .data = p,
+                       .nbytes = sizeof *p};
+    at->t = one;
+    int cin[2] = {sb, ones};
+    int ns = add_step(g, ni, IR_OP_CONCAT, "b_new_shape", 2, cin, IR_DT_INT64, 1);
+    if (ns < 0) return -1;
+    if (!(at = ir_node_add_attr(g, g->vals[ns].producer, "axis", IR_ATTR_INT))) return -1;
+    at->i = 0;
+    int rin[2] = {b, ns};
+    int v = add_step(g, ni, IR_OP_RESHAPE, "at_axis", 2, rin, bdt, -1);
+    if (v < 0) return -1;
+    g->nodes[ni].in[k] = v;
+    return 0;
+}
+
+/* Add, Sub, ... before opset 7: broadcast (default 0: equal shapes, which numpy's rule
+ * covers) and axis (default: suffix alignment, numpy's) dropped, B aligned at axis. */
+static int binary_legacy(ir_graph *g, int ni) {
+    ir_attr bc, ax;
+    int hb = take_attr(g, ni, "broadcast", &bc), ha = take_attr(g, ni, "axis", &ax);
+    if (!hb || bc.type != IR_ATTR_INT || bc.i == 0 || !ha || ax.type != IR_ATTR_INT) return 0;
+    return align_at_axis(g, ni, 1, ax.i);
+}
+
+/* PRelu before opset 7: a slope of C values is per channel (axis 1), as in PyTorch; numpy
+ * would align it with the last axis. */
+static int prelu_legacy(ir_graph *g, int ni) {
+    ir_node *n = &g->nodes[ni];
+    if (n->nin < 2 || n->in[0] < 0 || n->in[1] < 0) return 0;
+    const ir_value *x = &g->vals[n->in[0]], *s = &g->vals[n->in[1]];
+    const ir_tensor *cs = const_of(g, n->in[1]);
+    int rs = cs ? cs->rank : s->rank;
+    int64_t numel = cs ? ir_tensor_numel(cs) : ir_shape_numel(s->rank, s->dims);
+    if (x->rank < 3 || rs < 1 || rs >= x->rank || numel == 1) return 0;
+    if (numel < 0) {
+        ir_diag_error(ir_graph_diag(g), "node '%s' (PRelu) opset %d: slope of unknown size "
+                      "(per channel or shared?) is unsupported; give it a static shape",
+                      n->name, g->opset);
+        return -1;
+    }
+    return align_at_axis(g, ni, 1, 1);
+}
+
+/* Cast before opset 6: `to` is the type's name ("FLOAT", "INT64", ...). */
+static int cast_legacy(ir_graph *g, int ni) {
+    ir_attr a;
+    if (!take_attr(g, ni, "to", &a)) return 0; /* ir_shape's to report */
+    if (a.type != IR_ATTR_STRING) {
+        ir_attr *p = ir_node_add_attr(g, ni, "to", a.type);
+        if (p) *p = a;
+        return 0;
+    }
+    const ProtobufCEnumValue *e = protobuf_c_enum_descriptor_get_value_by_name(
+        &onnx__tensor_proto__data_type__descriptor, a.s);
+    if (!e || e->value == 0) {
+        ir_diag_error(ir_graph_diag(g), "node '%s' (Cast): unknown type name '%s' in 'to'",
+                      g->nodes[ni].name, a.s);
+        return -1;
+    }
+    set_int_attr(g, ni, "to", e->value);
+    return 0;
+}
+
+/* Tile before opset 6: (input, tiles, axis) -> (input, repeats) with tiles at axis. */
+static int tile_legacy(ir_graph *g, int ni) {
+    ir_node *n = &g->nodes[ni];
+    if (n->nin < 3) return 0; /* already the (input, repeats) form */
+    const ir_tensor *tt = const_of(g, n->in[1]), *ta = const_of(g, n->in[2]);
+    int r = n->in[0] >= 0 ? g->vals[n->in[0]].rank : -1;
+    if (!tt || !ta || ir_tensor_numel(tt) != 1 || ir_tensor_numel(ta) != 1 || r < 1) {
+        ir_diag_error(ir_graph_diag(g), "node '%s' (Tile) opset %d: tiles and axis must be "
+                      "constants and the input's rank known", n->name, g->opset);
+        return -1;
+    }
+    int64_t ax = ir_tensor_get_i64(ta, 0), reps[IR_MAX_RANK];
+    if (ax < 0) ax += r;
+    if (ax < 0 || ax >= r) {
+        ir_diag_error(ir_graph_diag(g), "node '%s' (Tile): axis %lld out of range for rank %d",
+                      n->name, (long long)ir_tensor_get_i64(ta, 0), r);
+        return -1;
+    }
+    for (int i = 0; i < r; i++) reps[i] = i == ax ? ir_tensor_get_i64(tt, 0) : 1;
+    char base[300];
+    snprintf(base, sizeof base, "%s_repeats", n->name);
+    int v = add_const(g, base, IR_DT_INT64, 1, r, reps, NULL);
+    if (v < 0) return -1;
+    n = &g->nodes[ni];
+    n->in[1] = v;
+    n->nin = 2;
+    return 0;
+}
+
 int fe_opset_normalize(fe_ctx *c, ir_graph *g, int ni, const char *onnx_type) {
     ir_diag *d = ir_graph_diag(g);
     ir_node *n = &g->nodes[ni];
     int os = c->opset;
     ir_attr a;
+    if (os < 6) take_attr(g, ni, "consumed_inputs", NULL); /* memory hint of opsets 1..5 */
     switch ((int)n->op) { /* not a dispatch: most ops have one form in opsets 7..21 */
+    case IR_OP_ADD: case IR_OP_SUB: case IR_OP_MUL: case IR_OP_DIV: case IR_OP_POW:
+    case IR_OP_EQUAL: case IR_OP_LESS: case IR_OP_GREATER:
+    case IR_OP_AND: case IR_OP_OR: case IR_OP_XOR:
+        return os < 7 ? binary_legacy(g, ni) : 0;
+    case IR_OP_PRELU:
+        return os < 7 ? prelu_legacy(g, ni) : 0;
+    case IR_OP_CAST:
+        return os < 6 ? cast_legacy(g, ni) : 0;
+    case IR_OP_TILE:
+        return os < 6 ? tile_legacy(g, ni) : 0;
+    case IR_OP_RESHAPE:
+        if (os < 5 && take_attr(g, ni, "shape", &a)) return ints_to_input(g, ni, &a, 1, "shape");
+        return 0;
+    case IR_OP_CONCAT:
+        if (os < 4 && !ir_node_attr(n, "axis")) set_int_attr(g, ni, "axis", 1);
+        return 0;
+    case IR_OP_SELU: /* Selu-1's defaults were rounded */
+        if (os >= 6) return 0;
+        if (!ir_node_attr(n, "alpha")) set_float_attr(g, ni, "alpha", 1.6732f);
+        if (!ir_node_attr(&g->nodes[ni], "gamma")) set_float_attr(g, ni, "gamma", 1.0507f);
+        return 0;
     case IR_OP_SQUEEZE:
     case IR_OP_UNSQUEEZE:
         if (os < 13) {
@@ -314,7 +559,7 @@ int fe_opset_normalize(fe_ctx *c, ir_graph *g, int ni, const char *onnx_type) {
         return 0;
     case IR_OP_PAD:
         if (os < 11) {
-            if (!take_attr(g, ni, "pads", &a)) {
+            if (!take_attr(g, ni, "pads", &a) && !(os < 2 && take_attr(g, ni, "paddings", &a))) {
                 ir_diag_error(d, "node '%s' (Pad) has no 'pads' attribute", n->name);
                 return -1;
             }

@@ -431,6 +431,36 @@ static int run_batch(sched *s) {
     return 0;
 }
 
+/* What a stage program holds for its whole life. Static, so that an error path may simply
+ * return and exit: everything stays reachable (nothing leaks), and a failed link is not
+ * waited on by closing it. The success path frees it all. */
+static struct {
+    rt_stage_ctx *c;
+    uint8_t *arena;
+    sched s;
+    rt_store *store;
+    rt_transport *tcp;
+} life;
+
+static void life_free(const rt_stage_desc *d) {
+    sched *s = &life.s;
+    if (s->in)
+        for (int j = 0; j < d->nmodel_inputs; j++) free(s->in[j].mb);
+    if (s->out)
+        for (int j = 0; j < d->nmodel_outputs; j++) free(s->out[j].mb);
+    if (s->staged)
+        for (int k = 0; k < d->noutputs; k++) free(s->staged[k]);
+    free(s->in);
+    free(s->out);
+    free(s->staged);
+    free(s->slot_reqs);
+    free(s->slot_nreq);
+    free(s->batch_reqs);
+    free(life.arena);
+    free(life.c);
+    memset(&life, 0, sizeof life);
+}
+
 int rt_stage_main(const rt_stage_desc *d, int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     run_args a;
@@ -459,9 +489,9 @@ int rt_stage_main(const rt_stage_desc *d, int argc, char **argv) {
     size_t wlen;
     const uint8_t *weights = map_weights(d, argv[0], &wlen);
     if (!weights) return 1;
-    rt_stage_ctx *c = calloc(1, sizeof *c);
+    rt_stage_ctx *c = life.c = calloc(1, sizeof *c);
     size_t abytes = (size_t)((d->arena_bytes + 63) / 64 * 64);
-    uint8_t *arena = aligned_alloc(64, abytes ? abytes : 64);
+    uint8_t *arena = life.arena = aligned_alloc(64, abytes ? abytes : 64);
     if (!c || !arena) return fail("cannot allocate the %lld-byte arena", (long long)d->arena_bytes);
     memset(arena, 0, abytes);
     c->arena = arena;
@@ -470,7 +500,7 @@ int rt_stage_main(const rt_stage_desc *d, int argc, char **argv) {
     c->k.scratch_size = (size_t)d->scratch_bytes;
     c->k.nthreads = threads;
 
-    sched s = {0};
+#define s life.s
     s.d = d;
     s.c = c;
     s.slot_reqs = calloc((size_t)d->nslots * (size_t)(d->nsend + 1), sizeof *s.slot_reqs);
@@ -498,13 +528,13 @@ int rt_stage_main(const rt_stage_desc *d, int argc, char **argv) {
                 return fail("out of memory");
     }
 
-    rt_store *store = rt_store_open(&env, err, sizeof err);
+    rt_store *store = life.store = rt_store_open(&env, err, sizeof err);
     if (!store) return fail("%s", err);
     double join_timeout = env.timeout_s < 60 ? env.timeout_s : 60;
     if (rt_store_barrier(store, "join", join_timeout)) return fail("%s", rt_store_error(store));
     rt_transport *tcp = NULL;
     if (env.world_size > 1) {
-        tcp = rt_tcp_open(&env, store, err, sizeof err);
+        tcp = life.tcp = rt_tcp_open(&env, store, err, sizeof err);
         if (!tcp) return fail("%s", err);
     }
     s.comm = rt_comm_new(env.rank, env.world_size, tcp);
@@ -568,5 +598,8 @@ int rt_stage_main(const rt_stage_desc *d, int argc, char **argv) {
     rt_comm_free(s.comm);
     if (tcp) tcp->close(tcp);
     rt_store_close(store);
+    life_free(d);
+    for (int k = 0; k < a.ninput; k++) free((char *)a.input_name[k]);
     return rc;
+#undef s
 }

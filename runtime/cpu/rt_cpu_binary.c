@@ -144,53 +144,71 @@ static void bc_run(const bc_plan *P, const void *const *in, const size_t *esz, v
 
 /* ---- row functions ---- */
 
-/* A row of y = EXPR(a, b) with a of type TA, b of type TB, y of type TY. */
-#define BIN_ROW(NAME, TA, TB, TY, EXPR) \
+/* A row of y = EXPR(a, b): element types TA, TB, TY in memory; a and b are loaded as CA, CB
+ * by LA, LB; SY(TY, v) stores. float16/bfloat16 load into double and store through
+ * round-to-odd float, so each result is the correctly rounded half of the double result. */
+#define BIN_ROWC(NAME, TA, CA, LA, TB, CB, LB, TY, SY, EXPR) \
 static void NAME(const char *const *p, const int64_t *s, char *py, int64_t n, void *ctx) { \
     const TA *A = (const TA *)p[0]; const TB *B = (const TB *)p[1]; TY *Y = (TY *)py; \
     (void)ctx; \
     if (s[0] && s[1]) { \
-        for (int64_t i = 0; i < n; i++) { TA a = A[i]; TB b = B[i]; Y[i] = (TY)(EXPR); } \
+        for (int64_t i = 0; i < n; i++) { CA a = LA(A[i]); CB b = LB(B[i]); Y[i] = SY(TY, EXPR); } \
     } else if (s[0]) { \
-        TB b = B[0]; \
-        for (int64_t i = 0; i < n; i++) { TA a = A[i]; Y[i] = (TY)(EXPR); } \
+        CB b = LB(B[0]); \
+        for (int64_t i = 0; i < n; i++) { CA a = LA(A[i]); Y[i] = SY(TY, EXPR); } \
     } else if (s[1]) { \
-        TA a = A[0]; \
-        for (int64_t i = 0; i < n; i++) { TB b = B[i]; Y[i] = (TY)(EXPR); } \
+        CA a = LA(A[0]); \
+        for (int64_t i = 0; i < n; i++) { CB b = LB(B[i]); Y[i] = SY(TY, EXPR); } \
     } else { \
-        TA a = A[0]; TB b = B[0]; TY v = (TY)(EXPR); \
+        CA a = LA(A[0]); CB b = LB(B[0]); TY v = SY(TY, EXPR); \
         for (int64_t i = 0; i < n; i++) Y[i] = v; \
     } \
 }
+#define BC_LD(x) (x)
+#define BC_ST(T, v) ((T)(v))
+#define BC_LF16(x) ((double)rtk_f16_to_f32(x))
+#define BC_LBF16(x) ((double)rtk_bf16_to_f32(x))
+#define BC_SF16(T, v) rtk_f32_to_f16(rtk_f64_to_f32_odd((double)(v)))
+#define BC_SBF16(T, v) rtk_f32_to_bf16(rtk_f64_to_f32_odd((double)(v)))
+/* The plain case: a, b, y as stored. */
+#define BIN_ROW(NAME, TA, TB, TY, EXPR) BIN_ROWC(NAME, TA, TA, BC_LD, TB, TB, BC_LD, TY, BC_ST, EXPR)
 
-/* Same op over float32, float64, int32, int64; FE for floats, IE for integers. */
-#define BIN_4(OP, FE, IE) \
+/* One op over every numeric dtype: FE for floats (float16/bfloat16 computed in double), SE(T, UT)
+ * for signed and UE(T, UT) for unsigned integers (T the type, UT its unsigned twin). Rows are
+ * named OP_f32, OP_f64, OP_f16, OP_bf16, OP_i8 ... OP_i64, OP_u8 ... OP_u64. */
+#define BIN_NUM(OP, FE, SE, UE) \
     BIN_ROW(OP##_f32, float, float, float, FE) \
     BIN_ROW(OP##_f64, double, double, double, FE) \
-    BIN_ROW(OP##_i32, int32_t, int32_t, int32_t, IE) \
-    BIN_ROW(OP##_i64, int64_t, int64_t, int64_t, IE)
-#define CMP_4(OP, E) \
+    BIN_ROWC(OP##_f16, uint16_t, double, BC_LF16, uint16_t, double, BC_LF16, uint16_t, BC_SF16, FE) \
+    BIN_ROWC(OP##_bf16, uint16_t, double, BC_LBF16, uint16_t, double, BC_LBF16, uint16_t, BC_SBF16, FE) \
+    BIN_ROW(OP##_i8, int8_t, int8_t, int8_t, SE(int8_t, uint8_t)) \
+    BIN_ROW(OP##_i16, int16_t, int16_t, int16_t, SE(int16_t, uint16_t)) \
+    BIN_ROW(OP##_i32, int32_t, int32_t, int32_t, SE(int32_t, uint32_t)) \
+    BIN_ROW(OP##_i64, int64_t, int64_t, int64_t, SE(int64_t, uint64_t)) \
+    BIN_ROW(OP##_u8, uint8_t, uint8_t, uint8_t, UE(uint8_t, uint8_t)) \
+    BIN_ROW(OP##_u16, uint16_t, uint16_t, uint16_t, UE(uint16_t, uint16_t)) \
+    BIN_ROW(OP##_u32, uint32_t, uint32_t, uint32_t, UE(uint32_t, uint32_t)) \
+    BIN_ROW(OP##_u64, uint64_t, uint64_t, uint64_t, UE(uint64_t, uint64_t))
+/* A comparison over every numeric dtype -> bool. */
+#define CMP_NUM(OP, E) \
     BIN_ROW(OP##_f32, float, float, uint8_t, E) \
     BIN_ROW(OP##_f64, double, double, uint8_t, E) \
+    BIN_ROWC(OP##_f16, uint16_t, double, BC_LF16, uint16_t, double, BC_LF16, uint8_t, BC_ST, E) \
+    BIN_ROWC(OP##_bf16, uint16_t, double, BC_LBF16, uint16_t, double, BC_LBF16, uint8_t, BC_ST, E) \
+    BIN_ROW(OP##_i8, int8_t, int8_t, uint8_t, E) \
+    BIN_ROW(OP##_i16, int16_t, int16_t, uint8_t, E) \
     BIN_ROW(OP##_i32, int32_t, int32_t, uint8_t, E) \
-    BIN_ROW(OP##_i64, int64_t, int64_t, uint8_t, E)
+    BIN_ROW(OP##_i64, int64_t, int64_t, uint8_t, E) \
+    BIN_ROW(OP##_u8, uint8_t, uint8_t, uint8_t, E) \
+    BIN_ROW(OP##_u16, uint16_t, uint16_t, uint8_t, E) \
+    BIN_ROW(OP##_u32, uint32_t, uint32_t, uint8_t, E) \
+    BIN_ROW(OP##_u64, uint64_t, uint64_t, uint8_t, E)
 
-/* Integer +, -, * wrap (two's complement), as numpy and onnxruntime do. */
-#define WRAP(T, UT, X) ((T)(UT)(X))
-BIN_ROW(add_f32, float, float, float, a + b)
-BIN_ROW(add_f64, double, double, double, a + b)
-BIN_ROW(add_i32, int32_t, int32_t, int32_t, WRAP(int32_t, uint32_t, (uint32_t)a + (uint32_t)b))
-BIN_ROW(add_i64, int64_t, int64_t, int64_t, WRAP(int64_t, uint64_t, (uint64_t)a + (uint64_t)b))
-BIN_ROW(sub_f32, float, float, float, a - b)
-BIN_ROW(sub_f64, double, double, double, a - b)
-BIN_ROW(sub_i32, int32_t, int32_t, int32_t, WRAP(int32_t, uint32_t, (uint32_t)a - (uint32_t)b))
-BIN_ROW(sub_i64, int64_t, int64_t, int64_t, WRAP(int64_t, uint64_t, (uint64_t)a - (uint64_t)b))
-BIN_ROW(mul_f32, float, float, float, a * b)
-BIN_ROW(mul_f64, double, double, double, a * b)
-BIN_ROW(mul_i32, int32_t, int32_t, int32_t, WRAP(int32_t, uint32_t, (uint32_t)a * (uint32_t)b))
-BIN_ROW(mul_i64, int64_t, int64_t, int64_t, WRAP(int64_t, uint64_t, (uint64_t)a * (uint64_t)b))
-BIN_ROW(div_f32, float, float, float, a / b)
-BIN_ROW(div_f64, double, double, double, a / b)
+/* Integer +, -, * wrap (two's complement), as numpy and onnxruntime do: computed in uint64,
+ * cut to the type's width. */
+#define BC_ADD(T, UT) ((T)(UT)((uint64_t)a + (uint64_t)b))
+#define BC_SUB(T, UT) ((T)(UT)((uint64_t)a - (uint64_t)b))
+#define BC_MUL(T, UT) ((T)(UT)((uint64_t)a * (uint64_t)b))
 
 /* Integer division by zero sets *ctx (an int flag) and yields 0; x / -1 wraps. */
 static inline void bin_zero(void *ctx) { __atomic_store_n((int *)ctx, 1, __ATOMIC_RELAXED); }
@@ -198,6 +216,10 @@ static inline int64_t bin_idiv(int64_t a, int64_t b, void *ctx) {
     if (b == 0) { bin_zero(ctx); return 0; }
     if (b == -1) return (int64_t)(0 - (uint64_t)a);
     return a / b; /* C truncates toward zero, as ONNX's integer Div */
+}
+static inline uint64_t bin_udiv(uint64_t a, uint64_t b, void *ctx) {
+    if (b == 0) { bin_zero(ctx); return 0; }
+    return a / b;
 }
 /* Python's %: the result takes the divisor's sign. */
 static inline int64_t bin_imod_py(int64_t a, int64_t b, void *ctx) {
@@ -212,22 +234,39 @@ static inline int64_t bin_imod_c(int64_t a, int64_t b, void *ctx) {
     if (b == -1) return 0;
     return a % b;
 }
+/* Unsigned %: both conventions agree. */
+static inline uint64_t bin_umod(uint64_t a, uint64_t b, void *ctx) {
+    if (b == 0) { bin_zero(ctx); return 0; }
+    return a % b;
+}
 static inline double bin_fmod_py(double a, double b) {
     double r = fmod(a, b);
     return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
 }
-BIN_ROW(div_i32, int32_t, int32_t, int32_t, (int32_t)bin_idiv(a, b, ctx))
-BIN_ROW(div_i64, int64_t, int64_t, int64_t, bin_idiv(a, b, ctx))
-BIN_4(modpy, bin_fmod_py(a, b), bin_imod_py(a, b, ctx))
-BIN_4(modc, fmod(a, b), bin_imod_c(a, b, ctx))
-BIN_4(max, (a >= b || a != a) ? a : b, a >= b ? a : b)
-BIN_4(min, (a <= b || a != a) ? a : b, a <= b ? a : b)
-BIN_4(prelu, a < 0 ? a * b : a, a < 0 ? WRAP(int64_t, uint64_t, (uint64_t)a * (uint64_t)b) : a)
-CMP_4(eq, a == b)
-CMP_4(lt, a < b)
-CMP_4(le, a <= b)
-CMP_4(gt, a > b)
-CMP_4(ge, a >= b)
+#define BC_DIV_S(T, UT) ((T)(UT)bin_idiv(a, b, ctx))
+#define BC_DIV_U(T, UT) ((T)bin_udiv(a, b, ctx))
+#define BC_MODPY_S(T, UT) ((T)bin_imod_py(a, b, ctx))
+#define BC_MODC_S(T, UT) ((T)bin_imod_c(a, b, ctx))
+#define BC_MOD_U(T, UT) ((T)bin_umod(a, b, ctx))
+#define BC_MAX(T, UT) (a >= b ? a : b)
+#define BC_MIN(T, UT) (a <= b ? a : b)
+#define BC_PRELU_S(T, UT) (a < 0 ? BC_MUL(T, UT) : a)
+#define BC_PRELU_U(T, UT) ((void)b, a)
+
+BIN_NUM(add, a + b, BC_ADD, BC_ADD)
+BIN_NUM(sub, a - b, BC_SUB, BC_SUB)
+BIN_NUM(mul, a * b, BC_MUL, BC_MUL)
+BIN_NUM(div, a / b, BC_DIV_S, BC_DIV_U)
+BIN_NUM(modpy, bin_fmod_py(a, b), BC_MODPY_S, BC_MOD_U)
+BIN_NUM(modc, fmod(a, b), BC_MODC_S, BC_MOD_U)
+BIN_NUM(max, (a >= b || a != a) ? a : b, BC_MAX, BC_MAX)
+BIN_NUM(min, (a <= b || a != a) ? a : b, BC_MIN, BC_MIN)
+BIN_NUM(prelu, a < 0 ? a * b : a, BC_PRELU_S, BC_PRELU_U)
+CMP_NUM(eq, a == b)
+CMP_NUM(lt, a < b)
+CMP_NUM(le, a <= b)
+CMP_NUM(gt, a > b)
+CMP_NUM(ge, a >= b)
 BIN_ROW(eq_b, uint8_t, uint8_t, uint8_t, (a != 0) == (b != 0))
 BIN_ROW(and_b, uint8_t, uint8_t, uint8_t, (a != 0) & (b != 0))
 BIN_ROW(or_b, uint8_t, uint8_t, uint8_t, (a != 0) | (b != 0))
@@ -247,8 +286,7 @@ BITS_4(shl, b >= sizeof a * 8 ? 0 : (uint64_t)a << b)
 BITS_4(shr, b >= sizeof a * 8 ? 0 : a >> b)
 
 /* Integer power by squaring, wrapping; negative exponents give 1/a^-b truncated. */
-static inline int64_t bin_ipow(int64_t a, int64_t b) {
-    if (b < 0) return a == 1 ? 1 : a == -1 ? ((b & 1) ? -1 : 1) : 0;
+static inline int64_t bin_upow(int64_t a, uint64_t b) {
     uint64_t r = 1, x = (uint64_t)a;
     while (b) {
         if (b & 1) r *= x;
@@ -257,22 +295,32 @@ static inline int64_t bin_ipow(int64_t a, int64_t b) {
     }
     return (int64_t)r;
 }
-/* Pow(X, Y): Y's dtype may differ from X's; the result has X's dtype. */
-#define POW_ROWS(TB, SUF) \
-    BIN_ROW(pow_f32_##SUF, float, TB, float, pow((double)a, (double)b)) \
-    BIN_ROW(pow_f64_##SUF, double, TB, double, pow((double)a, (double)b))
-POW_ROWS(float, f32)
-POW_ROWS(double, f64)
-POW_ROWS(int32_t, i32)
-POW_ROWS(int64_t, i64)
-BIN_ROW(pow_i32_i32, int32_t, int32_t, int32_t, bin_ipow(a, b))
-BIN_ROW(pow_i32_i64, int32_t, int64_t, int32_t, bin_ipow(a, b))
-BIN_ROW(pow_i64_i32, int64_t, int32_t, int64_t, bin_ipow(a, b))
-BIN_ROW(pow_i64_i64, int64_t, int64_t, int64_t, bin_ipow(a, b))
-BIN_ROW(pow_i32_f32, int32_t, float, int32_t, pow((double)a, (double)b))
-BIN_ROW(pow_i32_f64, int32_t, double, int32_t, pow((double)a, (double)b))
-BIN_ROW(pow_i64_f32, int64_t, float, int64_t, pow((double)a, (double)b))
-BIN_ROW(pow_i64_f64, int64_t, double, int64_t, pow((double)a, (double)b))
+static inline int64_t bin_ipow(int64_t a, int64_t b) {
+    if (b < 0) return a == 1 ? 1 : a == -1 ? ((b & 1) ? -1 : 1) : 0;
+    return bin_upow(a, (uint64_t)b);
+}
+/* Pow(X, Y): Y's dtype may differ from X's; the result has X's dtype. Rows pow_<X>_<Y> for
+ * every numeric Y: EF for a float Y, ES for a signed and EU for an unsigned integer Y. */
+#define POW_EXPS(BS, TA, CA, LA, SY, EF, ES, EU) \
+    BIN_ROWC(pow_##BS##_f32, TA, CA, LA, float, float, BC_LD, TA, SY, EF) \
+    BIN_ROWC(pow_##BS##_f64, TA, CA, LA, double, double, BC_LD, TA, SY, EF) \
+    BIN_ROWC(pow_##BS##_f16, TA, CA, LA, uint16_t, double, BC_LF16, TA, SY, EF) \
+    BIN_ROWC(pow_##BS##_bf16, TA, CA, LA, uint16_t, double, BC_LBF16, TA, SY, EF) \
+    BIN_ROWC(pow_##BS##_i8, TA, CA, LA, int8_t, int8_t, BC_LD, TA, SY, ES) \
+    BIN_ROWC(pow_##BS##_i16, TA, CA, LA, int16_t, int16_t, BC_LD, TA, SY, ES) \
+    BIN_ROWC(pow_##BS##_i32, TA, CA, LA, int32_t, int32_t, BC_LD, TA, SY, ES) \
+    BIN_ROWC(pow_##BS##_i64, TA, CA, LA, int64_t, int64_t, BC_LD, TA, SY, ES) \
+    BIN_ROWC(pow_##BS##_u8, TA, CA, LA, uint8_t, uint8_t, BC_LD, TA, SY, EU) \
+    BIN_ROWC(pow_##BS##_u16, TA, CA, LA, uint16_t, uint16_t, BC_LD, TA, SY, EU) \
+    BIN_ROWC(pow_##BS##_u32, TA, CA, LA, uint32_t, uint32_t, BC_LD, TA, SY, EU) \
+    BIN_ROWC(pow_##BS##_u64, TA, CA, LA, uint64_t, uint64_t, BC_LD, TA, SY, EU)
+#define BC_FPOW pow((double)a, (double)b)
+POW_EXPS(f32, float, float, BC_LD, BC_ST, BC_FPOW, BC_FPOW, BC_FPOW)
+POW_EXPS(f64, double, double, BC_LD, BC_ST, BC_FPOW, BC_FPOW, BC_FPOW)
+POW_EXPS(f16, uint16_t, double, BC_LF16, BC_SF16, BC_FPOW, BC_FPOW, BC_FPOW)
+POW_EXPS(bf16, uint16_t, double, BC_LBF16, BC_SBF16, BC_FPOW, BC_FPOW, BC_FPOW)
+POW_EXPS(i32, int32_t, int32_t, BC_LD, BC_ST, BC_FPOW, bin_ipow(a, b), bin_upow(a, b))
+POW_EXPS(i64, int64_t, int64_t, BC_LD, BC_ST, BC_FPOW, bin_ipow(a, b), bin_upow(a, b))
 /* x^2 with a scalar exponent 2 (LayerNorm as exported by older opsets): one multiply */
 BIN_ROW(sq_f32, float, float, float, ((void)b, a * a))
 BIN_ROW(sq_f64, double, double, double, ((void)b, a * a))
@@ -291,52 +339,59 @@ WHERE_ROW(where_8, uint64_t)
 
 /* ---- op + dtype -> row function ---- */
 
-#define PICK4(OP) switch (dt) { \
+/* OP's row for dtype D (every numeric dtype; NULL for others). */
+#define PICKN_D(OP, D) switch (D) { \
     case RT_F32: return OP##_f32; case RT_F64: return OP##_f64; \
-    case RT_I32: return OP##_i32; case RT_I64: return OP##_i64; default: return NULL; }
+    case RT_F16: return OP##_f16; case RT_BF16: return OP##_bf16; \
+    case RT_I8: return OP##_i8; case RT_I16: return OP##_i16; \
+    case RT_I32: return OP##_i32; case RT_I64: return OP##_i64; \
+    case RT_U8: return OP##_u8; case RT_U16: return OP##_u16; \
+    case RT_U32: return OP##_u32; case RT_U64: return OP##_u64; default: return NULL; }
+#define PICKN(OP) PICKN_D(OP, dt)
 #define PICKSZ(OP) switch (rt_dtype_size(dt)) { \
     case 1: return OP##_1; case 2: return OP##_2; case 4: return OP##_4; case 8: return OP##_8; \
     default: return NULL; }
 
 static bc_rowfn bin_pick_pow(int dt, int dt2) {
-#define POW_BY_EXP(BASE) switch (dt2) { \
-    case RT_F32: return pow_##BASE##_f32; case RT_F64: return pow_##BASE##_f64; \
-    case RT_I32: return pow_##BASE##_i32; case RT_I64: return pow_##BASE##_i64; \
-    default: return NULL; }
     switch (dt) {
-    case RT_F32: POW_BY_EXP(f32)
-    case RT_F64: POW_BY_EXP(f64)
-    case RT_I32: POW_BY_EXP(i32)
-    case RT_I64: POW_BY_EXP(i64)
+    case RT_F32: PICKN_D(pow_f32, dt2)
+    case RT_F64: PICKN_D(pow_f64, dt2)
+    case RT_F16: PICKN_D(pow_f16, dt2)
+    case RT_BF16: PICKN_D(pow_bf16, dt2)
+    case RT_I32: PICKN_D(pow_i32, dt2)
+    case RT_I64: PICKN_D(pow_i64, dt2)
     default: return NULL;
     }
-#undef POW_BY_EXP
+}
+
+static int bin_is_float(int dt) {
+    return dt == RT_F32 || dt == RT_F64 || dt == RT_F16 || dt == RT_BF16;
 }
 
 /* The row function for (op, input dtype dt, second input's dtype dt2); NULL if unsupported.
  * Sum and Mean accumulate with add. */
 static bc_rowfn bin_pick(rt_kargs *a, int dt, int dt2) {
     switch (a->op) {
-    case RT_OP_ADD: case RT_OP_SUM: PICK4(add)
+    case RT_OP_ADD: case RT_OP_SUM: PICKN(add)
     case RT_OP_MEAN:
-        if (dt != RT_F32 && dt != RT_F64) return NULL;
-        PICK4(add)
-    case RT_OP_SUB: PICK4(sub)
-    case RT_OP_MUL: PICK4(mul)
-    case RT_OP_DIV: PICK4(div)
+        if (!bin_is_float(dt)) return NULL;
+        PICKN(add)
+    case RT_OP_SUB: PICKN(sub)
+    case RT_OP_MUL: PICKN(mul)
+    case RT_OP_DIV: PICKN(div)
     case RT_OP_MOD:
-        if (rt_attr_i(a->a, a->na, "fmod", 0)) { PICK4(modc) } else { PICK4(modpy) }
-    case RT_OP_MAX: PICK4(max)
-    case RT_OP_MIN: PICK4(min)
-    case RT_OP_PRELU: PICK4(prelu)
+        if (rt_attr_i(a->a, a->na, "fmod", 0)) { PICKN(modc) } else { PICKN(modpy) }
+    case RT_OP_MAX: PICKN(max)
+    case RT_OP_MIN: PICKN(min)
+    case RT_OP_PRELU: PICKN(prelu)
     case RT_OP_POW: return bin_pick_pow(dt, dt2);
     case RT_OP_EQUAL:
         if (dt == RT_BOOL) return eq_b;
-        PICK4(eq)
-    case RT_OP_LESS: PICK4(lt)
-    case RT_OP_LESSOREQUAL: PICK4(le)
-    case RT_OP_GREATER: PICK4(gt)
-    case RT_OP_GREATEROREQUAL: PICK4(ge)
+        PICKN(eq)
+    case RT_OP_LESS: PICKN(lt)
+    case RT_OP_LESSOREQUAL: PICKN(le)
+    case RT_OP_GREATER: PICKN(gt)
+    case RT_OP_GREATEROREQUAL: PICKN(ge)
     case RT_OP_AND: return dt == RT_BOOL ? and_b : NULL;
     case RT_OP_OR: return dt == RT_BOOL ? or_b : NULL;
     case RT_OP_XOR: return dt == RT_BOOL ? xor_b : NULL;
@@ -355,17 +410,18 @@ static bc_rowfn bin_pick(rt_kargs *a, int dt, int dt2) {
     }
 }
 
+#define BC_NUMERIC "float16, bfloat16, float32, float64, int8..int64, uint8..uint64"
 static const char *bin_supported(int op) {
     switch (op) {
-    case RT_OP_MEAN: return "float32, float64";
-    case RT_OP_POW: return "float32, float64, int32, int64 (either operand)";
-    case RT_OP_EQUAL: return "float32, float64, int32, int64, bool";
+    case RT_OP_MEAN: return "float16, bfloat16, float32, float64";
+    case RT_OP_POW: return "X float16, bfloat16, float32, float64, int32, int64; Y any numeric";
+    case RT_OP_EQUAL: return BC_NUMERIC ", bool";
     case RT_OP_AND: case RT_OP_OR: case RT_OP_XOR: return "bool";
     case RT_OP_BITWISEAND: case RT_OP_BITWISEOR: case RT_OP_BITWISEXOR:
         return "int8..int64, uint8..uint64";
     case RT_OP_BITSHIFT: return "uint8, uint16, uint32, uint64";
     case RT_OP_WHERE: return "any fixed-size dtype";
-    default: return "float32, float64, int32, int64";
+    default: return BC_NUMERIC;
     }
 }
 
@@ -510,10 +566,18 @@ int rtk_binary(rt_kargs *a, int mode) {
                 float *y = out->data, inv = (float)a->nin;
                 _Pragma("omp parallel for num_threads(nt) if(nt > 1)")
                 for (int64_t i = 0; i < n; i++) y[i] /= inv;
-            } else {
+            } else if (dt == RT_F64) {
                 double *y = out->data, inv = (double)a->nin;
                 _Pragma("omp parallel for num_threads(nt) if(nt > 1)")
                 for (int64_t i = 0; i < n; i++) y[i] /= inv;
+            } else { /* float16, bfloat16 */
+                uint16_t *y = out->data;
+                double inv = (double)a->nin;
+                int h = dt == RT_F16;
+                _Pragma("omp parallel for num_threads(nt) if(nt > 1)")
+                for (int64_t i = 0; i < n; i++)
+                    y[i] = h ? BC_SF16(uint16_t, BC_LF16(y[i]) / inv)
+                             : BC_SBF16(uint16_t, BC_LBF16(y[i]) / inv);
             }
         }
         return 0;

@@ -27,9 +27,12 @@ typedef struct rt_kargs {
 /* Set k->err; returns 0 in SUPPORTS mode's sense and -1 for RUN: use as
  * `return rtk_fail(a, mode, "...")` (yields 0 when a mode is SUPPORTS, -1 otherwise). */
 int rtk_fail(rt_kargs *a, int mode, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Input i present (not an omitted optional input)? */
+/* Input i present (not an omitted optional input, which has rank -1)? A present input may
+ * still have data == NULL outside RUN: codegen asks SUPPORTS and SCRATCH with NULL data for
+ * inputs known only at run time. SUPPORTS and SCRATCH then check what they can without the
+ * values (dtypes, ranks, dims) and leave the rest to RUN, which checks everything. */
 static inline int rtk_has(const rt_kargs *a, int i) {
-    return i < a->nin && a->in[i].rank >= 0 && (a->in[i].data != NULL || rt_numel(&a->in[i]) == 0);
+    return i < a->nin && a->in[i].rank >= 0;
 }
 /* Normalize a possibly negative axis against rank; -1 if out of range. */
 static inline int rtk_axis(int64_t axis, int rank) {

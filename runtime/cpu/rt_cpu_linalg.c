@@ -11,7 +11,8 @@
  * so a kernel never reads or writes outside the tensors it was given, whatever dims arrive.
  * Scratch (Conv's im2col and ConvTranspose's column buffer) comes from a->k->scratch.
  *
- * Dtypes: float32 for everything; float64 for MatMul, Gemm, Einsum, Conv and the global pools.
+ * Dtypes: float32 for everything; float64 for MatMul, Gemm, Einsum, Conv and the global pools;
+ * MaxPool also float16, float64, int8, uint8 and AveragePool float16, float64.
  */
 #include <cblas.h>
 #include <float.h>
@@ -683,8 +684,12 @@ typedef struct pool_plan {
  * attrs auto_pad, ceil_mode, dilations, kernel_shape, pads, strides, plus count_include_pad
  * (AveragePool) and storage_order (MaxPool). Indices (int64) index the flattened X. */
 static int pool_plan_make(rt_kargs *a, int mode, pool_plan *p) {
-    if (!chk_float(a, mode, 0)) return 0;
-    if (!chk_in(a, mode, 0, RT_F32)) return 0;
+    if (a->nin < 1 || a->nout < 1) return FAIL0(a, mode, "%s: needs an input and an output", OPN(a));
+    int dt = a->in[0].dtype, mx = a->op == RT_OP_MAXPOOL;
+    if (!(dt == RT_F32 || dt == RT_F64 || dt == RT_F16 || (mx && (dt == RT_I8 || dt == RT_U8))))
+        return FAIL0(a, mode, "%s: dtype %s not supported on CPU (float16, float32, float64%s)",
+                     OPN(a), rtk_dtype_name(dt), mx ? ", int8, uint8" : "");
+    if (!chk_in(a, mode, 0, dt)) return 0;
     const rt_tensor *X = &a->in[0];
     if (X->rank < 3) return FAIL0(a, mode, "%s: X must have rank >= 3, got %d", OPN(a), X->rank);
     memset(p, 0, sizeof *p);
@@ -706,76 +711,90 @@ static int pool_plan_make(rt_kargs *a, int mode, pool_plan *p) {
     }
     p->w.pout = 1;
     for (int i = 0; i < p->w.nsp; i++) p->w.pout *= p->w.out[i];   /* <= the checked product */
-    if (!chk_out(a, mode, 0, RT_F32, X->rank, od)) return 0;
+    if (!chk_out(a, mode, 0, dt, X->rank, od)) return 0;
     p->want_idx = a->op == RT_OP_MAXPOOL && out_present(a, 1);
     if (p->want_idx && !chk_out(a, mode, 1, RT_I64, X->rank, od)) return 0;
     return 1;
 }
 
-/* One plane of a pool: y[o] over the window at o*s - pb (dilated); `avg` selects AveragePool. */
-static void pool_plane(const pool_plan *p, int avg, const float *x, float *y, int64_t *idx,
-                       int64_t plane_off) {
-    const win *w = &p->w;
-    int n = w->nsp;
-    int64_t opos[RT_MAX_RANK] = {0};
-    for (int64_t o = 0; o < w->pout; o++) {
-        int64_t st[RT_MAX_RANK], kpos[RT_MAX_RANK] = {0}, cnt_pad = 1;
-        for (int i = 0; i < n; i++) {
-            st[i] = opos[i] * w->s[i] - w->pb[i];
-            if (avg && p->cip) {   /* window cells inside the declared padding */
-                int64_t c = 0;
-                for (int64_t j = 0; j < w->k[i]; j++) {
-                    int64_t q = st[i] + j * w->d[i];
-                    c += q >= -w->pb[i] && q < w->in[i] + w->pe[i];
-                }
-                cnt_pad *= c;
-            }
-        }
-        double sum = 0;
-        float best = -FLT_MAX;
-        int64_t besti = -1, cnt = 0;
-        for (int64_t kk = 0; kk < w->kp; kk++) {
-            int64_t off = 0, cm = 0, stride = 1;
-            int ok = 1;
-            for (int i = 0; i < n; i++) {
-                int64_t q = st[i] + kpos[i] * w->d[i];
-                if (q < 0 || q >= w->in[i]) { ok = 0; break; }
-                off = off * w->in[i] + q;
-            }
-            if (ok) {
-                float v = x[off];
-                if (avg) { sum += v; cnt++; }
-                else if (v > best || besti < 0) {
-                    best = v;
-                    if (p->col_major) {   /* spatial dims column-major */
-                        for (int i = 0; i < n; i++) {
-                            cm += (st[i] + kpos[i] * w->d[i]) * stride;
-                            stride *= w->in[i];
-                        }
-                        besti = cm;
-                    } else {
-                        besti = off;
-                    }
-                }
-            }
-            for (int i = n - 1; i >= 0; i--) {
-                if (++kpos[i] < w->k[i]) break;
-                kpos[i] = 0;
-            }
-        }
-        if (avg) {
-            int64_t div = p->cip ? cnt_pad : cnt;
-            y[o] = div > 0 ? (float)(sum / (double)div) : 0.0f;
-        } else {
-            y[o] = best;
-            if (idx) idx[o] = besti < 0 ? -1 : plane_off + besti;
-        }
-        for (int i = n - 1; i >= 0; i--) {
-            if (++opos[i] < w->out[i]) break;
-            opos[i] = 0;
-        }
-    }
+/* One plane of a pool: y[o] over the window at o*s - pb (dilated); `avg` selects AveragePool.
+ * One function per dtype: elements of type T are compared as CT = LD(x) and stored by ST;
+ * sums run in double. An all-padding window gives LOWEST (max) or 0 (average). */
+#define POOL_PLANE(SUF, T, CT, LD, ST, LOWEST) \
+static void pool_plane_##SUF(const pool_plan *p, int avg, const T *x, T *y, int64_t *idx, \
+                       int64_t plane_off) { \
+    const win *w = &p->w; \
+    int n = w->nsp; \
+    int64_t opos[RT_MAX_RANK] = {0}; \
+    for (int64_t o = 0; o < w->pout; o++) { \
+        int64_t st[RT_MAX_RANK], kpos[RT_MAX_RANK] = {0}, cnt_pad = 1; \
+        for (int i = 0; i < n; i++) { \
+            st[i] = opos[i] * w->s[i] - w->pb[i]; \
+            if (avg && p->cip) {   /* window cells inside the declared padding */ \
+                int64_t c = 0; \
+                for (int64_t j = 0; j < w->k[i]; j++) { \
+                    int64_t q = st[i] + j * w->d[i]; \
+                    c += q >= -w->pb[i] && q < w->in[i] + w->pe[i]; \
+                } \
+                cnt_pad *= c; \
+            } \
+        } \
+        double sum = 0; \
+        CT best = LOWEST; \
+        int64_t besti = -1, cnt = 0; \
+        for (int64_t kk = 0; kk < w->kp; kk++) { \
+            int64_t off = 0, cm = 0, stride = 1; \
+            int ok = 1; \
+            for (int i = 0; i < n; i++) { \
+                int64_t q = st[i] + kpos[i] * w->d[i]; \
+                if (q < 0 || q >= w->in[i]) { ok = 0; break; } \
+                off = off * w->in[i] + q; \
+            } \
+            if (ok) { \
+                CT v = LD(x[off]); \
+                if (avg) { sum += v; cnt++; } \
+                else if (v > best || besti < 0) { \
+                    best = v; \
+                    if (p->col_major) {   /* spatial dims column-major */ \
+                        for (int i = 0; i < n; i++) { \
+                            cm += (st[i] + kpos[i] * w->d[i]) * stride; \
+                            stride *= w->in[i]; \
+                        } \
+                        besti = cm; \
+                    } else { \
+                        besti = off; \
+                    } \
+                } \
+            } \
+            for (int i = n - 1; i >= 0; i--) { \
+                if (++kpos[i] < w->k[i]) break; \
+                kpos[i] = 0; \
+            } \
+        } \
+        if (avg) { \
+            int64_t div = p->cip ? cnt_pad : cnt; \
+            y[o] = div > 0 ? ST(sum / (double)div) : ST(0);  \
+        } else { \
+            y[o] = ST(best); \
+            if (idx) idx[o] = besti < 0 ? -1 : plane_off + besti; \
+        } \
+        for (int i = n - 1; i >= 0; i--) { \
+            if (++opos[i] < w->out[i]) break; \
+            opos[i] = 0; \
+        } \
+    } \
 }
+#define POOL_LD(x) (x)
+#define POOL_STF(v) ((float)(v))
+POOL_PLANE(f32, float, float, POOL_LD, POOL_STF, -FLT_MAX)
+#define POOL_STD(v) ((double)(v))
+POOL_PLANE(f64, double, double, POOL_LD, POOL_STD, -DBL_MAX)
+#define POOL_STH(v) rtk_f32_to_f16(rtk_f64_to_f32_odd((double)(v)))
+POOL_PLANE(f16, uint16_t, float, rtk_f16_to_f32, POOL_STH, -65504.0f)
+#define POOL_STI8(v) ((int8_t)(v))
+POOL_PLANE(i8, int8_t, int, POOL_LD, POOL_STI8, INT8_MIN)
+#define POOL_STU8(v) ((uint8_t)(v))
+POOL_PLANE(u8, uint8_t, int, POOL_LD, POOL_STU8, 0)
 
 static int k_pool(rt_kargs *a, int mode) {
     pool_plan p;
@@ -783,14 +802,23 @@ static int k_pool(rt_kargs *a, int mode) {
     if (mode == RTK_SUPPORTS) return 1;
     if (mode == RTK_SCRATCH) { a->scratch_need = 0; return 0; }
     int avg = a->op == RT_OP_AVERAGEPOOL;
-    const float *x = a->in[0].data;
-    float *y = a->out[0].data;
     int64_t *idx = p.want_idx ? a->out[1].data : NULL;
     int nt = rtk_threads(a, p.planes * p.w.pout * p.w.kp);
-    #pragma omp parallel for num_threads(nt) schedule(static)
-    for (int64_t q = 0; q < p.planes; q++)
-        pool_plane(&p, avg, x + q * p.w.pin, y + q * p.w.pout, idx ? idx + q * p.w.pout : NULL,
-                   q * p.w.pin);
+#define POOL_RUN(SUF, T) do { \
+    const T *x = a->in[0].data; T *y = a->out[0].data; \
+    _Pragma("omp parallel for num_threads(nt) schedule(static)") \
+    for (int64_t q = 0; q < p.planes; q++) \
+        pool_plane_##SUF(&p, avg, x + q * p.w.pin, y + q * p.w.pout, \
+                         idx ? idx + q * p.w.pout : NULL, q * p.w.pin); \
+} while (0)
+    switch (a->in[0].dtype) {
+    case RT_F64: POOL_RUN(f64, double); break;
+    case RT_F16: POOL_RUN(f16, uint16_t); break;
+    case RT_I8: POOL_RUN(i8, int8_t); break;
+    case RT_U8: POOL_RUN(u8, uint8_t); break;
+    default: POOL_RUN(f32, float); break;
+    }
+#undef POOL_RUN
     return 0;
 }
 

@@ -226,7 +226,7 @@ int rtk_mv_resize(rt_kargs *a, int mode) {
 
     /* Per-axis scale and roi. */
     double sc[RT_MAX_RANK], rs0[RT_MAX_RANK], rs1[RT_MAX_RANK];
-    int listed[RT_MAX_RANK] = {0};
+    int listed[RT_MAX_RANK] = {0}, given[RT_MAX_RANK] = {0};   /* given: scale from `scales` */
     for (int i = 0; i < p.naxes; i++) listed[p.axes[i]] = 1;
     for (int i = 0; i < r; i++) {
         sc[i] = x->dims[i] ? (double)y->dims[i] / (double)x->dims[i] : 1;
@@ -241,6 +241,7 @@ int rtk_mv_resize(rt_kargs *a, int mode) {
             double v = rtk_mv_getf(scales->dtype, scales->data, i);
             if (!(v > 0) || isinf(v)) MV_FAIL("scale %g must be positive", v);
             sc[p.axes[i]] = v;
+            given[p.axes[i]] = 1;
         }
     } else if (sizes) {
         if (rt_numel(sizes) != p.naxes) MV_FAIL("sizes has %lld entries for %d axes", (long long)rt_numel(sizes), p.naxes);
@@ -290,6 +291,10 @@ int rtk_mv_resize(rt_kargs *a, int mode) {
             /* In float, as onnxruntime and the ONNX reference do: with a scale such as 0.6f
              * a position lands exactly on an integer in float and just below it in double. */
             float xo, s = (float)sc[i], xr = (float)o, fn = (float)n, fon = (float)on;
+            /* align_corners and tf_crop_and_resize divide by the resized length less one:
+             * with a given scale that is in * scale, not the rounded output dim (as the spec
+             * and the ONNX reference have it: [2,4] by 0.6 maps x=1 to 3/1.4, not 3/1). */
+            float fol = given[i] ? s * fn : fon;
             float r0 = (float)rs0[i], r1 = (float)rs1[i];
             switch (p.ctm) {
             case RS_HALF_PIXEL: xo = (xr + 0.5f) / s - 0.5f; break;
@@ -299,13 +304,14 @@ int rtk_mv_resize(rt_kargs *a, int mode) {
                 break;
             }
             case RS_PYTORCH: xo = on > 1 ? (xr + 0.5f) / s - 0.5f : 0; break;
-            case RS_ALIGN: xo = on > 1 ? xr * (fn - 1) / (fon - 1) : 0; break;
+            case RS_ALIGN: xo = fol != 1 ? xr * (fn - 1) / (fol - 1) : 0; break;
             case RS_ASYM: xo = xr / s; break;
             case RS_TF_NN:   /* an axis kept as it is stays put (as onnxruntime does) */
                 xo = s == 1 && on == n ? xr : (xr + 0.5f) / s;
                 break;
             default:
-                xo = on > 1 ? r0 * (fn - 1) + xr * (r1 - r0) * (fn - 1) / (fon - 1) : 0.5f * (r0 + r1) * (fn - 1);
+                xo = fol != 1 ? r0 * (fn - 1) + xr * (r1 - r0) * (fn - 1) / (fol - 1)
+                                        : 0.5f * (r0 + r1) * (fn - 1);
                 break;
             }
             int64_t *ti = tidx[i] + o * T;

@@ -42,8 +42,8 @@ typedef struct red_plan {
 } red_plan;
 
 /* Which axes are reduced: from input 1 (int64/int32 tensor), else attr axes (older opsets);
- * none given -> all, or none with noop_with_empty_axes. Returns 1, 0 if the axes are not
- * known yet (data absent: only possible in SUPPORTS), or rtk_fail's value. */
+ * none given -> all, or none with noop_with_empty_axes. Returns 1, 0 with k->err empty if the
+ * axes are not known yet (no data outside RUN), or rtk_fail's value. */
 static int red_axes(rt_kargs *a, int mode, int rank, int *red) {
     const char *nm = rtk_op_name(a->op);
     int64_t naxes = 0;
@@ -57,7 +57,7 @@ static int red_axes(rt_kargs *a, int mode, int rank, int *red) {
             return rtk_fail(a, mode, "%s: axes must be a 1-D tensor", nm);
         naxes = rt_numel(t);
         if (naxes > 0 && !t->data) {
-            if (mode == RTK_SUPPORTS) return 0;
+            if (mode != RTK_RUN) return 0;
             return rtk_fail(a, mode, "%s: axes have no data", nm);
         }
         ax = t->data;
@@ -290,9 +290,11 @@ static int red_reduce(rt_kargs *a, int mode) {
         return rtk_fail(a, mode, "%s: output dtype %s differs from input dtype %s", nm,
                         rtk_dtype_name(y->dtype), rtk_dtype_name(x->dtype));
     int red[RT_MAX_RANK];
+    a->k->err[0] = 0;
     int r = red_axes(a, mode, x->rank, red);
     if (r != 1) {
-        if (mode == RTK_SUPPORTS && a->k->err[0] == 0) return 1; /* axes known only at run */
+        if (mode != RTK_RUN && a->k->err[0] == 0) /* axes known only at run: RUN checks dims */
+            return mode == RTK_SUPPORTS ? 1 : 0;
         return r;
     }
     red_plan P;
@@ -472,7 +474,10 @@ static int red_cumsum(rt_kargs *a, int mode) {
     if ((at->dtype != RT_I64 && at->dtype != RT_I32) || !rtk_shape_ok(at) || rt_numel(at) != 1)
         return rtk_fail(a, mode, "CumSum: axis must be one int32/int64 value");
     if (x->rank < 1) return rtk_fail(a, mode, "CumSum: input must have rank >= 1");
-    if (!at->data) return mode == RTK_SUPPORTS ? 1 : rtk_fail(a, mode, "CumSum: axis has no data");
+    if (!at->data) { /* axis known only at run */
+        if (mode == RTK_RUN) return rtk_fail(a, mode, "CumSum: axis has no data");
+        return mode == RTK_SUPPORTS ? 1 : 0;
+    }
     int64_t axv = at->dtype == RT_I64 ? *(const int64_t *)at->data : *(const int32_t *)at->data;
     int ax = rtk_axis(axv, x->rank);
     if (ax < 0) return rtk_fail(a, mode, "CumSum: axis %lld out of range for rank %d", (long long)axv, x->rank);

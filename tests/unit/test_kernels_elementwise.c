@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include "rt_cpu.h"
 #include "t.h"
 
@@ -229,10 +230,14 @@ static void test_errors(void) {
     rt_tensor out23 = ten(RT_F32, y, DIMS(2, 3));
     CHECK_EQ_I(0, rt_cpu_supports(RT_OP_ADD, NULL, 0, bad, 2, &out23, 1, &K), "[2,3]+[2]: supports() = 0");
     CHECK_CONTAINS(K.err, "do not broadcast", "message");
-    rt_tensor h[2] = {ten(RT_F16, a, DIMS(2, 3)), ten(RT_F16, b, DIMS(3))};
-    rt_tensor hout = ten(RT_F16, y, DIMS(2, 3));
-    CHECK_EQ_I(0, rt_cpu_supports(RT_OP_ADD, NULL, 0, h, 2, &hout, 1, &K), "Add float16: supports() = 0");
-    CHECK_CONTAINS(K.err, "dtype float16 not supported", "message names the dtype");
+    rt_tensor h[2] = {ten(RT_BOOL, a, DIMS(2, 3)), ten(RT_BOOL, b, DIMS(3))};
+    rt_tensor hout = ten(RT_BOOL, y, DIMS(2, 3));
+    CHECK_EQ_I(0, rt_cpu_supports(RT_OP_ADD, NULL, 0, h, 2, &hout, 1, &K), "Add bool: supports() = 0");
+    CHECK_CONTAINS(K.err, "dtype bool not supported", "message names the dtype");
+    rt_tensor pw[2] = {ten(RT_U8, a, DIMS(3)), ten(RT_F32, b, DIMS(3))};
+    rt_tensor pwo = ten(RT_U8, y, DIMS(3));
+    CHECK_EQ_I(0, rt_cpu_supports(RT_OP_POW, NULL, 0, pw, 2, &pwo, 1, &K), "Pow uint8 ^ float32: supports() = 0");
+    CHECK_CONTAINS(K.err, "Pow: dtypes uint8 ^ float32 not supported", "message names both dtypes");
     int32_t ix[3];
     rt_tensor si = ten(RT_I32, ix, DIMS(3)), so = ten(RT_I32, ix, DIMS(3));
     CHECK_EQ_I(0, rt_cpu_supports(RT_OP_SIGMOID, NULL, 0, &si, 1, &so, 1, &K), "Sigmoid int32: supports() = 0");
@@ -385,7 +390,103 @@ static void test_cast(void) {
     CHECK(cly[0] == 2 && cly[1] == -2, "CastLike truncates");
 }
 
+static uint16_t h16(float f) { /* exact for the small values used here */
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    if (f == 0) return (uint16_t)((u >> 16) & 0x8000);
+    return (uint16_t)(((u >> 16) & 0x8000) | ((((u >> 23) & 0xff) - 112) << 10) | ((u >> 13) & 0x3ff));
+}
+
+/* The small integer and half dtypes (numpy semantics: wrapping, Python's % for Mod fmod=0). */
+static void test_small_dtypes(void) {
+    uint8_t ua[4] = {250, 7, 0, 200}, ub[4] = {10, 3, 5, 100}, uy[4];
+    rt_tensor u[2] = {ten(RT_U8, ua, DIMS(4)), ten(RT_U8, ub, DIMS(4))};
+    rt_tensor uo = ten(RT_U8, uy, DIMS(4));
+    CHECK_EQ_I(0, go(RT_OP_ADD, NULL, 0, u, 2, &uo, 1), "Add uint8 runs");
+    CHECK(eq_u8((uint8_t[]){4, 10, 5, 44}, uy, 4), "Add uint8 wraps: 250+10 = 4, 200+100 = 44");
+    CHECK_EQ_I(0, go(RT_OP_SUB, NULL, 0, u, 2, &uo, 1), "Sub uint8 runs");
+    CHECK(eq_u8((uint8_t[]){240, 4, 251, 100}, uy, 4), "Sub uint8 wraps: 0-5 = 251");
+    CHECK_EQ_I(0, go(RT_OP_DIV, NULL, 0, u, 2, &uo, 1), "Div uint8 runs");
+    CHECK(eq_u8((uint8_t[]){25, 2, 0, 2}, uy, 4), "Div uint8 = 250/10, 7/3, 0/5, 200/100");
+    rt_attr fm = {.name = "fmod", .type = RT_ATTR_INT, .i = 0};
+    CHECK_EQ_I(0, go(RT_OP_MOD, &fm, 1, u, 2, &uo, 1), "Mod uint8 runs");
+    CHECK(eq_u8((uint8_t[]){0, 1, 0, 0}, uy, 4), "Mod uint8");
+    ub[2] = 0;
+    CHECK_EQ_I(3, go(RT_OP_DIV, NULL, 0, u, 2, &uo, 1), "Div uint8 by zero fails at run");
+    CHECK_CONTAINS(K.err, "integer division by zero", "message");
+
+    uint16_t wa[2] = {300, 65535}, wb[2] = {300, 65535}, wy[2];
+    rt_tensor w[2] = {ten(RT_U16, wa, DIMS(2)), ten(RT_U16, wb, DIMS(2))};
+    rt_tensor wo = ten(RT_U16, wy, DIMS(2));
+    CHECK_EQ_I(0, go(RT_OP_MUL, NULL, 0, w, 2, &wo, 1), "Mul uint16 runs");
+    CHECK(wy[0] == (uint16_t)90000 && wy[1] == 1, "Mul uint16 wraps: 300*300 = 24464, 65535^2 = 1 (got %u %u)",
+          wy[0], wy[1]);
+
+    int8_t sa[4] = {-4, 4, -128, 7}, sb[4] = {3, -3, -1, -2}, sy[4];
+    rt_tensor si[2] = {ten(RT_I8, sa, DIMS(4)), ten(RT_I8, sb, DIMS(4))};
+    rt_tensor so = ten(RT_I8, sy, DIMS(4));
+    CHECK_EQ_I(0, go(RT_OP_MOD, &fm, 1, si, 2, &so, 1), "Mod int8 runs");
+    CHECK(sy[0] == 2 && sy[1] == -2 && sy[2] == 0 && sy[3] == -1, "Mod int8 takes the divisor's sign (numpy)");
+    fm.i = 1;
+    CHECK_EQ_I(0, go(RT_OP_MOD, &fm, 1, si, 2, &so, 1), "Mod int8 fmod=1 runs");
+    CHECK(sy[0] == -1 && sy[1] == 1 && sy[2] == 0 && sy[3] == 1, "Mod int8 fmod=1 takes the dividend's sign");
+    CHECK_EQ_I(0, go(RT_OP_DIV, NULL, 0, si, 2, &so, 1), "Div int8 runs");
+    CHECK(sy[0] == -1 && sy[1] == -1 && sy[2] == -128 && sy[3] == -3, "Div int8 truncates; -128/-1 wraps");
+    CHECK_EQ_I(0, go(RT_OP_MIN, NULL, 0, si, 2, &so, 1), "Min int8 runs");
+    CHECK(sy[0] == -4 && sy[1] == -3 && sy[2] == -128 && sy[3] == -2, "Min int8");
+
+    uint64_t la[2] = {UINT64_MAX, 5}, lb[2] = {UINT64_MAX - 1, 7}, ly[2];
+    rt_tensor l[2] = {ten(RT_U64, la, DIMS(2)), ten(RT_U64, lb, DIMS(2))};
+    rt_tensor lo = ten(RT_U64, ly, DIMS(2));
+    CHECK_EQ_I(0, go(RT_OP_MAX, NULL, 0, l, 2, &lo, 1), "Max uint64 runs");
+    CHECK(ly[0] == UINT64_MAX && ly[1] == 7, "Max uint64 compares unsigned");
+    fm.i = 0;
+    CHECK_EQ_I(0, go(RT_OP_MOD, &fm, 1, l, 2, &lo, 1), "Mod uint64 runs");
+    CHECK(ly[0] == 1 && ly[1] == 5, "Mod uint64 above INT64_MAX");
+
+    /* float16: computed in double, rounded once to half */
+    uint16_t ha[3] = {h16(1.5f), h16(-2), h16(1024)}, hb[3] = {h16(2), h16(-3), h16(0.5f)}, hy[3];
+    rt_tensor hi[2] = {ten(RT_F16, ha, DIMS(3)), ten(RT_F16, hb, DIMS(3))};
+    rt_tensor ho = ten(RT_F16, hy, DIMS(3));
+    CHECK_EQ_I(0, go(RT_OP_MAX, NULL, 0, hi, 2, &ho, 1), "Max float16 runs");
+    CHECK(hy[0] == h16(2) && hy[1] == h16(-2) && hy[2] == h16(1024), "Max float16");
+    CHECK_EQ_I(0, go(RT_OP_ADD, NULL, 0, hi, 2, &ho, 1), "Add float16 runs");
+    CHECK(hy[0] == h16(3.5f) && hy[1] == h16(-5) && hy[2] == h16(1024),
+          "Add float16: 1024 + 0.5 rounds to even 1024 (got 0x%04x)", hy[2]);
+    fm.i = 1;
+    CHECK_EQ_I(0, go(RT_OP_MOD, &fm, 1, hi, 2, &ho, 1), "Mod float16 fmod=1 runs");
+    CHECK(hy[0] == h16(1.5f) && hy[1] == h16(-2) && hy[2] == h16(0), "Mod float16 = fmod");
+    rt_tensor m3[3] = {hi[0], hi[1], hi[0]};
+    CHECK_EQ_I(0, go(RT_OP_MEAN, NULL, 0, m3, 3, &ho, 1), "Mean float16 of 3 runs");
+    CHECK(hy[0] == 0x3eab, "Mean float16 (1.5+2+1.5)/3 = 1.667 rounds up to 0x3eab (got 0x%04x)", hy[0]);
+
+    /* Pow float32 ^ uint32 / uint64 / int8 */
+    float pa[3] = {2, -3, 0.5f}, py[3];
+    uint32_t pe[3] = {10, 3, 2};
+    rt_tensor pi[2] = {ten(RT_F32, pa, DIMS(3)), ten(RT_U32, pe, DIMS(3))};
+    rt_tensor po = ten(RT_F32, py, DIMS(3));
+    CHECK_EQ_I(0, go(RT_OP_POW, NULL, 0, pi, 2, &po, 1), "Pow float32 ^ uint32 runs");
+    CHECK(near_f((float[]){1024, -27, 0.25f}, py, 3, 0), "Pow float32 ^ uint32");
+    int8_t pe8[3] = {-1, 2, -2};
+    pi[1] = ten(RT_I8, pe8, DIMS(3));
+    CHECK_EQ_I(0, go(RT_OP_POW, NULL, 0, pi, 2, &po, 1), "Pow float32 ^ int8 runs");
+    CHECK(near_f((float[]){0.5f, 9, 4}, py, 3, 0), "Pow float32 ^ int8");
+    int64_t ia[2] = {-1, 3}, iy[2];
+    uint64_t ie[2] = {UINT64_MAX, 4};
+    rt_tensor ii[2] = {ten(RT_I64, ia, DIMS(2)), ten(RT_U64, ie, DIMS(2))};
+    rt_tensor io = ten(RT_I64, iy, DIMS(2));
+    CHECK_EQ_I(0, go(RT_OP_POW, NULL, 0, ii, 2, &io, 1), "Pow int64 ^ uint64 runs");
+    CHECK(eq_i64((int64_t[]){-1, 81}, iy, 2), "Pow int64 ^ uint64: (-1)^(2^64-1) = -1");
+
+    /* comparisons on the new dtypes */
+    uint8_t cy[4];
+    rt_tensor co = ten(RT_BOOL, cy, DIMS(4));
+    CHECK_EQ_I(0, go(RT_OP_GREATER, NULL, 0, si, 2, &co, 1), "Greater int8 runs");
+    CHECK(eq_u8((uint8_t[]){0, 1, 0, 1}, cy, 4), "Greater int8");
+}
+
 int main(void) {
+    test_small_dtypes();
     test_broadcast();
     test_int_arith();
     test_variadic();

@@ -336,6 +336,23 @@ static void t_pools(void) {
     CHECK_EQ_I(-2, run(RT_OP_MAXPOOL, nok, 1, in, 1, out, 1), "MaxPool without kernel_shape refused");
     CHECK_CONTAINS(K.err, "kernel_shape is required", "MaxPool kernel_shape message");
 
+    /* MaxPool on uint8 and int8: 4x4, kernel 3, stride 2, pads 1 (an edge window mostly padding) */
+    uint8_t u16x[16], uy4[4];
+    int8_t s16x[16], sy4[4];
+    int64_t uidx[4];
+    for (int i = 0; i < 16; i++) u16x[i] = (uint8_t)(255 - i * 10), s16x[i] = (int8_t)(i * 16 - 128);
+    rt_tensor inu[1] = {ten(RT_U8, u16x, 4, 1, 1, 4, 4)};
+    rt_tensor outu[2] = {ten(RT_U8, uy4, 4, 1, 1, 2, 2), ten(RT_I64, uidx, 4, 1, 1, 2, 2)};
+    CHECK_EQ_I(0, run(RT_OP_MAXPOOL, mp, NA(mp), inu, 1, outu, 2), "MaxPool uint8 runs");
+    CHECK(uy4[0] == 255 && uy4[1] == 245 && uy4[2] == 215 && uy4[3] == 205 && uidx[1] == 1 && uidx[3] == 5,
+          "MaxPool uint8 = first cell of each window: 255 245 215 205, Indices 0 1 4 5");
+    rt_tensor ins[1] = {ten(RT_I8, s16x, 4, 1, 1, 4, 4)};
+    rt_tensor outs[1] = {ten(RT_I8, sy4, 4, 1, 1, 2, 2)};
+    CHECK_EQ_I(0, run(RT_OP_MAXPOOL, mp, NA(mp), ins, 1, outs, 1), "MaxPool int8 runs");
+    CHECK(sy4[0] == -48 && sy4[1] == -16 && sy4[2] == 80 && sy4[3] == 112, "MaxPool int8 = -48 -16 80 112");
+    CHECK_EQ_I(-2, run(RT_OP_AVERAGEPOOL, mp, NA(mp), inu, 1, outu, 1), "AveragePool uint8 refused");
+    CHECK_CONTAINS(K.err, "dtype uint8 not supported", "AveragePool dtype message");
+
     /* AveragePool 3x3 1..9, kernel 3, pads 1 */
     float a9[9], ya[9];
     for (int i = 0; i < 9; i++) a9[i] = (float)(i + 1);

@@ -504,6 +504,25 @@ static void test_resize(void) {
     float el[9] = {1, 1.5f, 2, 2, 2.5f, 3, 3, 3.5f, 4};
     eq_f32("Resize bilinear align_corners 2x2 -> 3x3", el, y3, 9, 1e-6);
 
+    /* align_corners with a given scale divides by in*scale - 1, not out - 1 (ONNX backend test
+     * resize_downsample_scales_linear_align_corners): [[1,2,3,4],[5,6,7,8]] by [1, 0.6] ->
+     * [[1, 1 + 3/1.4]] = [[1, 3.142857]] */
+    float ax8[8] = {1, 2, 3, 4, 5, 6, 7, 8}, ay2[2], asc[4] = {1, 1, 0.6f, 0.6f};
+    rt_tensor ain[3] = {mk(RT_F32, ax8, 4, 1, 1, 2, 4), NONE, mk(RT_F32, asc, 1, 4)};
+    rt_tensor aout = mk(RT_F32, ay2, 4, 1, 1, 1, 2);
+    RUN_OK("Resize linear align_corners with scales", RT_OP_RESIZE, lin, 2, ain, 3, &aout, 1);
+    eq_f32("Resize align_corners scale 0.6 (onnx reference)", (float[]){1, 3.142857f}, ay2, 2, 1e-5);
+
+    /* tf_half_pixel_for_nn, ONNX backend test resize_downsample_sizes_nearest_tf_half_pixel_for_nn:
+     * 1..16 as [4,4] to sizes [3,2]: rows (o+0.5)/0.75 -> 1, 2, 3; cols (o+0.5)/0.5 -> 1, 3 */
+    float nx[16], ny6[6];
+    for (int i = 0; i < 16; i++) nx[i] = (float)(i + 1);
+    int64_t nsz[4] = {1, 1, 3, 2};
+    rt_tensor nin[4] = {mk(RT_F32, nx, 4, 1, 1, 4, 4), NONE, NONE, mk(RT_I64, nsz, 1, 4)};
+    rt_tensor nout = mk(RT_F32, ny6, 4, 1, 1, 3, 2);
+    RUN_OK("Resize nearest tf_half_pixel_for_nn 4x4 -> 3x2", RT_OP_RESIZE, &tfnn, 1, nin, 4, &nout, 1);
+    eq_f32("Resize tf_half_pixel_for_nn (onnx backend test)", (float[]){6, 8, 10, 12, 14, 16}, ny6, 6, 0);
+
     /* linear half_pixel 2x along the last axis, axes attr: [1,3] -> [1,1.5,2.5,3] */
     float lx[2] = {1, 3}, ly[4], ls[1] = {2};
     int64_t axes[1] = {-1};

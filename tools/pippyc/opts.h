@@ -33,7 +33,13 @@ typedef struct pc_opts {
     const char *collapse[PC_MAX_LIST];
     /* which fields the command line set (flags win over --config) */
     unsigned set;
+    /* strings the config file gave (owned; pc_opts_free) */
+    int nowned;
+    char *owned[8 * PC_MAX_LIST];
 } pc_opts;
+
+/* Frees what pc_config_load allocated. */
+void pc_opts_free(pc_opts *o);
 
 enum {
     PC_SET_OUTDIR = 1 << 0, PC_SET_SPLIT = 1 << 1, PC_SET_RANKS = 1 << 2,

@@ -629,13 +629,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "pippyrun: out of memory\n");
         return 1;
     }
+    int status;
     for (int restart = 0;; restart++) {
         launch(&o, ps, restart);
         int rc = supervise(&o, ps);
-        if (rc < 0) return 128 - rc;
-        if (rc == 0) return 0;
-        if (restart >= o.max_restarts) return 1;
+        if (rc < 0) { status = 128 - rc; break; }
+        if (rc == 0) { status = 0; break; }
+        if (restart >= o.max_restarts) { status = 1; break; }
         fprintf(stderr, "pippyrun: restarting the ranks (restart %d of %d)\n", restart + 1,
                 o.max_restarts);
     }
+    for (int i = 0; i < o.nproc; i++)
+        for (int k = 0; k < 2; k++) free(ps[i].out[k].buf);
+    free(ps);
+    return status;
 }
