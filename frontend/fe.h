@@ -10,7 +10,7 @@
  *    external files are mmapped (never copied) and checked: location relative to the model's
  *    folder, no absolute path, no ".." escape, no symlink leading out, offset+length within the
  *    file; no offset/length means the whole file. The mapping lives as long as the graph.
- *  - opset normalization (7..21): inputs that became attributes or back (Split, Squeeze,
+ *  - opset normalization (1..21): inputs that became attributes or back (Split, Squeeze,
  *    Unsqueeze, Reduce*, Clip, Pad, Slice, Upsample->Resize ...) are brought to one form, the
  *    newest: the IR always sees the input form (e.g. Squeeze axes as an input).
  *  - every unsupported op (op_type, domain, node name) is reported before anything else.

@@ -504,7 +504,7 @@ int fe_opset_normalize(fe_ctx *c, ir_graph *g, int ni, const char *onnx_type) {
     int os = c->opset;
     ir_attr a;
     if (os < 6) take_attr(g, ni, "consumed_inputs", NULL); /* memory hint of opsets 1..5 */
-    switch ((int)n->op) { /* not a dispatch: most ops have one form in opsets 7..21 */
+    switch ((int)n->op) { /* not a dispatch: most ops have one form in opsets 1..21 */
     case IR_OP_ADD: case IR_OP_SUB: case IR_OP_MUL: case IR_OP_DIV: case IR_OP_POW:
     case IR_OP_EQUAL: case IR_OP_LESS: case IR_OP_GREATER:
     case IR_OP_AND: case IR_OP_OR: case IR_OP_XOR:
