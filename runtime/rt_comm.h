@@ -76,6 +76,8 @@ typedef struct rt_env {
  *   local size  LOCAL_WORLD_SIZE, OMPI_COMM_WORLD_LOCAL_SIZE, MPI_LOCALNRANKS (none: world)
  *   node        GROUP_RANK, SLURM_NODEID (none: 0)
  *   MASTER_ADDR, MASTER_PORT (required), PIPPY_JOB_ID, PIPPY_TIMEOUT (optional).
+ *   The store listens on MASTER_PORT, or PIPPY_STORE_PORT when set, or MASTER_PORT + 1 under
+ *   torchrun (TORCHELASTIC_USE_AGENT_STORE=True: torchrun's agent holds MASTER_PORT).
  * 0, or -1 with err set: "RANK is not set (...)", "WORLD_SIZE=x is not an integer",
  * "RANK=4 is out of range: WORLD_SIZE=4". */
 int rt_env_read(rt_env *e, char *err, size_t errsz);

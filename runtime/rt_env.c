@@ -119,6 +119,20 @@ int rt_env_read(rt_env *e, char *err, size_t errsz)
         return -1;
     }
     if (parse_int("MASTER_PORT", v, 1, 65535, &e->master_port, err, errsz)) return -1;
+    /* torchrun's agent already serves torch's own store on MASTER_PORT (and says so with
+     * TORCHELASTIC_USE_AGENT_STORE=True), so ours takes the next port; PIPPY_STORE_PORT
+     * overrides both. */
+    v = getenv("PIPPY_STORE_PORT");
+    if (v && *v) {
+        if (parse_int("PIPPY_STORE_PORT", v, 1, 65535, &e->master_port, err, errsz)) return -1;
+    } else if ((v = getenv("TORCHELASTIC_USE_AGENT_STORE")) && !strcmp(v, "True")) {
+        if (e->master_port == 65535) {
+            snprintf(err, errsz, "MASTER_PORT=65535 under torchrun leaves no port for the "
+                     "pipeline's store; set PIPPY_STORE_PORT");
+            return -1;
+        }
+        e->master_port += 1;
+    }
 
     v = getenv("PIPPY_JOB_ID");
     if (v && *v) {
