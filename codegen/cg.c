@@ -30,10 +30,8 @@
 #define PIPPY_STAGE_LIBS "-lopenblas -lprotobuf-c -lpthread -lm"
 #endif
 
-/* Kernel tensors for node n: present inputs point at real data for constants and at a dummy
- * otherwise (SUPPORTS and SCRATCH look at shapes, dtypes and constant inputs only). */
-static unsigned char dummy[64];
-
+/* Kernel tensors for node n at compile time: constants carry their data, everything else
+ * (known only at run time) has data == NULL; SUPPORTS and SCRATCH then check what they can. */
 static void node_tensors(const ir_graph *g, const ir_node *n, rt_tensor *in, rt_tensor *out) {
     for (int j = 0; j < n->nin; j++) {
         if (n->in[j] < 0) {
@@ -42,8 +40,7 @@ static void node_tensors(const ir_graph *g, const ir_node *n, rt_tensor *in, rt_
             continue;
         }
         const ir_value *x = &g->vals[n->in[j]];
-        in[j] = ir_value_rt(x, x->data ? x->data->data : dummy);
-        if (x->data && !x->data->data) in[j].data = dummy;
+        in[j] = ir_value_rt(x, x->data ? x->data->data : NULL);
     }
     for (int j = 0; j < n->nout; j++) {
         if (n->out[j] < 0) {
@@ -51,7 +48,7 @@ static void node_tensors(const ir_graph *g, const ir_node *n, rt_tensor *in, rt_
             out[j].rank = -1;
             continue;
         }
-        out[j] = ir_value_rt(&g->vals[n->out[j]], dummy);
+        out[j] = ir_value_rt(&g->vals[n->out[j]], NULL);
     }
 }
 

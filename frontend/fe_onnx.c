@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "fe_internal.h"
+#include "rt_cpu.h"
 
 #define FE_MAX_WIRE_DEPTH 100 /* nested protobuf messages: protobuf-c recurses per level */
 
@@ -289,6 +290,11 @@ static void convert_attr(fe_ctx *c, ir_graph *g, int ni, const char *nm, const c
     const char *an = ap->name ? ap->name : "";
     int k = attr_kind(ap);
     ir_attr *a;
+    if (!strncmp(an, RT_ATTR_RESERVED_PREFIX, strlen(RT_ATTR_RESERVED_PREFIX))) {
+        ir_diag_error(d, "node '%s' (%s): attribute name '%s' is reserved for the compiler",
+                      nm, opname, an);
+        return;
+    }
     switch (k) {
     case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT:
         if ((a = ir_node_add_attr(g, ni, an, IR_ATTR_FLOAT))) a->f = ap->f;

@@ -15,6 +15,7 @@
  *   Resize                      any                 empty constant roi/scales -> left out
  *   Upsample (7..9, not an IR op)                   Resize(X, -, scales), mode kept
  *                                                   ("bilinear" -> "linear"), asymmetric, floor
+ *   Scatter (9..10, deprecated; not an IR op)       ScatterElements: same inputs and axis
  *   Softmax, LogSoftmax, Hardmax < 13 (2-D coercion at axis, default 1):
  *       axis is the last one (rank known, or axis -1): same node, axis made explicit;
  *       else Shape(X)->s, Flatten(X, axis)->f, op(f, axis=1)->y, Reshape(y, s)->Y
@@ -48,6 +49,7 @@
 int fe_opset_op(const char *op_type) {
     if (!op_type) return -1;
     if (strcmp(op_type, "Upsample") == 0) return IR_OP_RESIZE;
+    if (strcmp(op_type, "Scatter") == 0) return IR_OP_SCATTERELEMENTS;
     return ir_op_lookup(op_type);
 }
 

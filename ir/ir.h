@@ -286,6 +286,7 @@ int ir_pass_concrete_args(ir_graph *g, const ir_concrete_arg *a, int n);
 int ir_pass_fold_if(ir_graph *g);               /* returns number of Ifs inlined */
 int ir_pass_fold_constants(ir_graph *g, int64_t limit); /* returns number of nodes folded */
 int ir_pass_dce(ir_graph *g);                   /* returns number of nodes removed */
+int ir_pass_fuse(ir_graph *g);                  /* MatMul(A, Transpose(W)) -> one MatMul */
 
 /* ---- shape and dtype inference (ir/ir_shape.c) ---- */
 /* Infer output dtype and shape of node ni from its inputs (and constant inputs' data where

@@ -14,6 +14,7 @@
 #include <strings.h>
 #include "ir.h"
 #include "ir_pass_impl.h"
+#include "rt_cpu.h"
 
 /* ---- small helpers shared with ir_fold.c ---- */
 
@@ -547,6 +548,35 @@ static void reorder(ir_graph *g) {
     ir_graph_toposort(g);
 }
 
+/* MatMul(A, Transpose(W)) with W 2-D -> MatMul(A, W) reading W transposed (the kernel's
+ * RT_ATTR_MATMUL_TRANSB): no transpose at run time and none in memory at compile time, where
+ * a tied LM head would otherwise copy the whole embedding. The Transpose dies in DCE when
+ * nothing else reads it. Returns the number of MatMuls fused. */
+int ir_pass_fuse(ir_graph *g) {
+    int n = 0;
+    for (int i = 0; i < g->nnodes; i++) {
+        ir_node *m = &g->nodes[i];
+        if (m->dead || m->op != IR_OP_MATMUL || m->nin != 2 || m->in[1] < 0) continue;
+        if (ir_node_attr(m, RT_ATTR_MATMUL_TRANSB)) continue;
+        int p = g->vals[m->in[1]].producer;
+        if (p < 0) continue;
+        const ir_node *t = &g->nodes[p];
+        if (t->dead || t->op != IR_OP_TRANSPOSE || t->nin < 1 || t->in[0] < 0) continue;
+        const ir_value *w = &g->vals[t->in[0]];
+        if (w->rank != 2) continue;
+        const ir_attr *perm = ir_node_attr(t, "perm");
+        if (perm && (perm->type != IR_ATTR_INTS || perm->n != 2 || perm->ints[0] != 1 ||
+                     perm->ints[1] != 0))
+            continue;
+        ir_attr *a = ir_node_add_attr(g, i, RT_ATTR_MATMUL_TRANSB, IR_ATTR_INT);
+        if (!a) return n;
+        a->i = 1;
+        g->nodes[i].in[1] = t->in[0];
+        n++;
+    }
+    return n;
+}
+
 int ir_passes_run(ir_graph *g, const ir_pass_opts *o) {
     static const ir_pass_opts none;
     if (!o) o = &none;
@@ -569,6 +599,7 @@ int ir_passes_run(ir_graph *g, const ir_pass_opts *o) {
         if (d->oom || (nif == 0 && nfold == 0)) break;
     }
     ir_pass_remove_identity(g);
+    ir_pass_fuse(g);
     ir_pass_dce(g);
     reorder(g);
     ir_shape_infer(g);

@@ -1,7 +1,7 @@
 /* ir_shape.c - shape and dtype inference: the shared helpers, the dispatch over every op of
  * the op table, and the shape functions of the elementwise, linear-algebra, convolution,
- * normalization, reduction and control-flow ops. Data movement, shape-producing and constant
- * ops are in ir_shape2.c.
+ * normalization, reduction, loss (and the other ops of the CPU's nn family) and control-flow
+ * ops. Data movement, shape-producing and constant ops are in ir_shape2.c.
  *
  * Each op is inferred in its newest ONNX form (the frontend normalizes older opsets). Unknown
  * stays unknown (rank -1, dim -1): that is never an error. A contradiction (dims that cannot
@@ -13,6 +13,7 @@
 #include <string.h>
 #include "ir.h"
 #include "ir_shape_int.h"
+#include "rt_cpu.h"
 
 /* ---- shared helpers ---- */
 
@@ -330,6 +331,17 @@ static void sh_elementwise(sh_ctx *c, int same, int check_dtype, int dt_input) {
  * (B) and removed afterwards; batch dims broadcast. */
 static void sh_matmul(sh_ctx *c) {
     const ir_value *a = sh_in(c, 0), *b = sh_in(c, 1);
+    ir_value bt;
+    if (ir_attr_int(c->n, RT_ATTR_MATMUL_TRANSB, 0)) { /* fused MatMul(A, Transpose(B)) */
+        if (b->rank != 2) {
+            sh_err(c, "%s needs a 2-D input 1, got rank %d", RT_ATTR_MATMUL_TRANSB, b->rank);
+            return;
+        }
+        bt = *b;
+        bt.dims[0] = b->dims[1];
+        bt.dims[1] = b->dims[0];
+        b = &bt;
+    }
     int dt = a->dtype ? a->dtype : b->dtype;
     if (a->dtype && b->dtype && a->dtype != b->dtype) {
         sh_err(c, "input 0 is %s but input 1 is %s", ir_dtype_name(a->dtype),
@@ -1057,6 +1069,174 @@ static void sh_topk(sh_ctx *c) {
     sh_out(c, 1, IR_DT_INT64, x->rank, d);
 }
 
+/* ---- losses and other neural-network ops ---- */
+
+/* Input i must be a floating-point tensor when its dtype is known; else report. */
+static int sh_float_input(sh_ctx *c, int i, const char *what) {
+    int dt = sh_in(c, i)->dtype;
+    if (dt == IR_DT_UNDEF || dt == IR_DT_FLOAT || dt == IR_DT_DOUBLE || dt == IR_DT_FLOAT16 ||
+        dt == IR_DT_BFLOAT16)
+        return 0;
+    sh_err(c, "input %d (%s) must be a float tensor, got %s", i, what, ir_dtype_name(dt));
+    return -1;
+}
+
+/* NegativeLogLikelihoodLoss(input, target, weight?) -> loss;
+ * SoftmaxCrossEntropyLoss(scores, labels, weights?) -> output, log_prob?.
+ * input [N,C,d1..dk], target [N,d1..dk] (int32/int64), weight [C]; attrs reduction
+ * ("mean", "sum", "none"), ignore_index. loss is [N,d1..dk] for "none", else a scalar;
+ * log_prob is scores' shape. */
+static void sh_loss(sh_ctx *c) {
+    const ir_value *x = sh_in(c, 0), *t = sh_in(c, 1), *w = sh_in(c, 2);
+    const char *red = ir_attr_string(c->n, "reduction", "mean");
+    int none = strcmp(red, "none") == 0;
+    if (!none && strcmp(red, "sum") != 0 && strcmp(red, "mean") != 0) {
+        sh_err(c, "attribute reduction '%s' must be none, sum or mean", red);
+        return;
+    }
+    if (sh_float_input(c, 0, "input")) return;
+    if (t->dtype != IR_DT_UNDEF && t->dtype != IR_DT_INT32 && t->dtype != IR_DT_INT64) {
+        sh_err(c, "input 1 (target) must be int32 or int64, got %s", ir_dtype_name(t->dtype));
+        return;
+    }
+    if (w->dtype && x->dtype && w->dtype != x->dtype) {
+        sh_err(c, "input 2 (weight) is %s but input 0 is %s", ir_dtype_name(w->dtype),
+               ir_dtype_name(x->dtype));
+        return;
+    }
+    if (x->rank >= 0 && x->rank < 2) {
+        sh_err(c, "input 0 must have rank >= 2 ([N, C, ...]), got %d", x->rank);
+        return;
+    }
+    if (x->rank >= 2 && t->rank >= 0) {
+        int ok = t->rank == x->rank - 1;
+        for (int j = 0; ok && j < t->rank; j++) {
+            ir_dim a = x->dims[j ? j + 1 : 0], b = t->dims[j];
+            ok = a.v < 0 || b.v < 0 || a.v == b.v;
+        }
+        if (!ok) {
+            char s1[160], s2[160];
+            sh_err(c, "input 1 (target) is %s; expected input 0 %s without dim 1",
+                   sh_dims_str(t->rank, t->dims, s1, sizeof s1),
+                   sh_dims_str(x->rank, x->dims, s2, sizeof s2));
+            return;
+        }
+    }
+    if (w->rank >= 0) {
+        ir_dim ch = x->rank >= 2 ? x->dims[1] : sh_unknown();
+        if (w->rank != 1 || (w->dims[0].v >= 0 && ch.v >= 0 && w->dims[0].v != ch.v)) {
+            char s[160];
+            sh_err(c, "input 2 (weight) is %s; expected [%lld] (the classes of input 0)",
+                   sh_dims_str(w->rank, w->dims, s, sizeof s), (long long)ch.v);
+            return;
+        }
+    }
+    if (!none) {
+        sh_out(c, 0, x->dtype, 0, NULL);
+    } else if (x->rank >= 2) {
+        ir_dim d[IR_MAX_RANK];
+        for (int j = 0; j < x->rank - 1; j++) {
+            d[j] = x->dims[j ? j + 1 : 0];
+            if (d[j].v < 0 && t->rank == x->rank - 1 && t->dims[j].v >= 0) d[j] = t->dims[j];
+        }
+        sh_out(c, 0, x->dtype, x->rank - 1, d);
+    } else {
+        sh_out(c, 0, x->dtype, t->rank, t->dims);
+    }
+    sh_out(c, 1, x->dtype, x->rank, x->dims);
+}
+
+/* LRN(X) -> Y, X [N,C,d1..dk]; attrs alpha, beta, bias, size (required, >= 1) */
+static void sh_lrn(sh_ctx *c) {
+    const ir_value *x = sh_in(c, 0);
+    const ir_attr *sz = ir_node_attr(c->n, "size");
+    if (!sz || sz->type != IR_ATTR_INT || sz->i < 1) {
+        sh_err(c, "attribute size must be given as an int >= 1");
+        return;
+    }
+    if (sh_float_input(c, 0, "X")) return;
+    if (x->rank >= 0 && x->rank < 2) {
+        sh_err(c, "input 0 must have rank >= 2 ([N, C, ...]), got %d", x->rank);
+        return;
+    }
+    sh_out(c, 0, x->dtype, x->rank, x->dims);
+}
+
+/* MeanVarianceNormalization(X) -> Y; attr axes (default [0, 2, 3]), each in range, none twice */
+static void sh_mvn(sh_ctx *c) {
+    const ir_value *x = sh_in(c, 0);
+    static const int64_t dflt[3] = {0, 2, 3};
+    int cnt;
+    const int64_t *axes = sh_attr_ints(c, "axes", &cnt);
+    if (c->nerr) return;
+    if (!axes) axes = dflt, cnt = 3;
+    if (sh_float_input(c, 0, "X")) return;
+    if (x->rank >= 0) {
+        int seen[IR_MAX_RANK] = {0};
+        for (int k = 0; k < cnt; k++) {
+            int ax;
+            if (sh_axis(c, axes[k], x->rank, "axis", &ax)) return;
+            if (seen[ax]++) {
+                sh_err(c, "axis %lld is repeated", (long long)axes[k]);
+                return;
+            }
+        }
+    }
+    sh_out(c, 0, x->dtype, x->rank, x->dims);
+}
+
+/* Det(X) -> Y: X [*, M, M] float, Y [*] */
+static void sh_det(sh_ctx *c) {
+    const ir_value *x = sh_in(c, 0);
+    if (sh_float_input(c, 0, "X")) return;
+    if (x->rank < 0) {
+        sh_out(c, 0, x->dtype, -1, NULL);
+        return;
+    }
+    if (x->rank < 2) {
+        sh_err(c, "input 0 must have rank >= 2 ([*, M, M]), got %d", x->rank);
+        return;
+    }
+    ir_dim m = x->dims[x->rank - 2], n = x->dims[x->rank - 1];
+    if (m.v >= 0 && n.v >= 0 && m.v != n.v) {
+        char s[160];
+        sh_err(c, "input 0 is %s; the last two dims must be equal (square matrices)",
+               sh_dims_str(x->rank, x->dims, s, sizeof s));
+        return;
+    }
+    sh_out(c, 0, x->dtype, x->rank - 2, x->dims);
+}
+
+/* ReverseSequence(input, sequence_lens) -> Y, input's shape; attrs batch_axis (1),
+ * time_axis (0), each 0 or 1 and different; sequence_lens [batch] int64 */
+static void sh_reverse_sequence(sh_ctx *c) {
+    const ir_value *x = sh_in(c, 0), *l = sh_in(c, 1);
+    int64_t ba = ir_attr_int(c->n, "batch_axis", 1), ta = ir_attr_int(c->n, "time_axis", 0);
+    if ((ba != 0 && ba != 1) || (ta != 0 && ta != 1) || ba == ta) {
+        sh_err(c, "batch_axis=%lld and time_axis=%lld must be 0 and 1 (either way round)",
+               (long long)ba, (long long)ta);
+        return;
+    }
+    if (x->rank >= 0 && x->rank < 2) {
+        sh_err(c, "input 0 must have rank >= 2, got %d", x->rank);
+        return;
+    }
+    if (l->dtype != IR_DT_UNDEF && l->dtype != IR_DT_INT64 && l->dtype != IR_DT_INT32) {
+        sh_err(c, "input 1 (sequence_lens) must be int64, got %s", ir_dtype_name(l->dtype));
+        return;
+    }
+    if (l->rank >= 0) {
+        ir_dim b = x->rank >= 2 ? x->dims[ba] : sh_unknown();
+        if (l->rank != 1 || (l->dims[0].v >= 0 && b.v >= 0 && l->dims[0].v != b.v)) {
+            char s[160];
+            sh_err(c, "input 1 (sequence_lens) is %s; expected [%lld] (input 0's batch dim)",
+                   sh_dims_str(l->rank, l->dims, s, sizeof s), (long long)b.v);
+            return;
+        }
+    }
+    sh_out(c, 0, x->dtype, x->rank, x->dims);
+}
+
 /* ---- control flow ---- */
 
 /* If(cond) -> outputs...; attrs then_branch, else_branch (graphs). Each output takes what both
@@ -1279,6 +1459,24 @@ int ir_shape_infer_node(ir_graph *g, int ni) {
         break;
     case IR_OP_EYELIKE:
         sh_eyelike(c);
+        break;
+    case IR_OP_NEGATIVELOGLIKELIHOODLOSS: case IR_OP_SOFTMAXCROSSENTROPYLOSS:
+        sh_loss(c);
+        break;
+    case IR_OP_SHRINK:                      /* Shrink(input) -> output; attrs bias, lambd */
+        sh_unary(c, 0);
+        break;
+    case IR_OP_LRN:
+        sh_lrn(c);
+        break;
+    case IR_OP_MEANVARIANCENORMALIZATION:
+        sh_mvn(c);
+        break;
+    case IR_OP_DET:
+        sh_det(c);
+        break;
+    case IR_OP_REVERSESEQUENCE:
+        sh_reverse_sequence(c);
         break;
     case IR_OP_IF:
         sh_if(c);

@@ -859,7 +859,7 @@ static int sh_scalar(sh_ctx *c, int i, const char *what, double *out, int64_t *i
  * attr axis (-1); dtype of values */
 void sh_onehot(sh_ctx *c) {
     const ir_value *ix = sh_in(c, 0), *vals = sh_in(c, 2);
-    double depth;
+    double depth = 0;
     int r = sh_scalar(c, 1, "depth", &depth, NULL);
     if (r < 0) return;
     if (r == 1 && !(depth >= 1 && depth < 4.0e18)) {

@@ -16,6 +16,9 @@
  *   CumSum 1, Resize 4
  *   reductions, ArgMax/ArgMin/TopK, NonZero: in_numel
  *   movement and shape ops (OPF_SHAPE), Identity, Dropout, constants, OneHot: 0
+ *   NegativeLogLikelihoodLoss 2 per target element; SoftmaxCrossEntropyLoss 5 per score;
+ *   Shrink 1; LRN size + 4; MeanVarianceNormalization 8; Det 2/3 * M^3 per matrix
+ *   (in_numel * M * 2/3); ReverseSequence 0 (moves data)
  *   If: unknown (-1; its branches are not costed)
  * A symbolic dim counts as 1 (so a dynamic batch gives per-sample FLOPs); an unknown rank,
  * or an unknown dim the formula needs (K, kernel sizes), makes the node's FLOPs -1 (counted
@@ -269,6 +272,32 @@ static int64_t node_flops(const ir_graph *g, const ir_node *n) {
     case IR_OP_PAD: case IR_OP_DEPTHTOSPACE: case IR_OP_SPACETODEPTH: case IR_OP_TRILU:
     case IR_OP_ONEHOT: case IR_OP_SHAPE: case IR_OP_SIZE: case IR_OP_CONSTANT:
     case IR_OP_CONSTANTOFSHAPE: case IR_OP_RANGE: case IR_OP_EYELIKE:
+        return 0;
+    case IR_OP_SHRINK:
+        per = 1;
+        break;
+    case IR_OP_MEANVARIANCENORMALIZATION:
+        per = 8;
+        break;
+    case IR_OP_LRN: {
+        int64_t size = ir_attr_int(n, "size", 1);
+        per = size >= 1 && size <= (1 << 20) ? size + 4 : -1;
+        if (per < 0) return -1;
+        break;
+    }
+    case IR_OP_NEGATIVELOGLIKELIHOODLOSS: {
+        int64_t t = n->nin > 1 ? numel_of(g, n->in[1]) : -1;
+        return t < 0 ? -1 : ir_mul_checked(t, 2);
+    }
+    case IR_OP_SOFTMAXCROSSENTROPYLOSS:
+        return in0 < 0 ? -1 : ir_mul_checked(in0, 5);
+    case IR_OP_DET: {
+        int64_t m = n->nin > 0 ? dim_of(g, n->in[0], -1) : -1;
+        if (m < 0 || in0 < 0) return -1;
+        int64_t f = ir_mul_checked(in0, m);
+        return f < 0 ? -1 : f / 3 * 2;
+    }
+    case IR_OP_REVERSESEQUENCE:
         return 0;
     case IR_OP_IF:
         return -1;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "rt_cpu_impl.h"
+#include "rt_cpu_nn.h"
 
 size_t rt_dtype_size(int dt) {
     switch (dt) {
@@ -92,6 +93,10 @@ static int dispatch(rt_kargs *a, int mode) {
     case RT_OP_SIZE: case RT_OP_CONSTANT: case RT_OP_CONSTANTOFSHAPE: case RT_OP_RANGE:
     case RT_OP_EYELIKE:
         return rtk_move(a, mode);
+    case RT_OP_NEGATIVELOGLIKELIHOODLOSS: case RT_OP_SOFTMAXCROSSENTROPYLOSS:
+    case RT_OP_SHRINK: case RT_OP_LRN: case RT_OP_MEANVARIANCENORMALIZATION: case RT_OP_DET:
+    case RT_OP_REVERSESEQUENCE:
+        return rtk_nn(a, mode);
     case RT_OP_IF:
         return rtk_fail(a, mode, "If is not a kernel: it must fold away (--concrete-arg)");
     case RT_OP_COUNT:

@@ -31,6 +31,12 @@ typedef enum rt_op {
     RT_OP_COUNT
 } rt_op;
 
+/* Attributes the compiler adds (never from a model file: the frontend rejects names that
+ * start with "_pippy"). MatMul with RT_ATTR_MATMUL_TRANSB = 1 reads its B (rank 2) as
+ * transposed: the IR's fusion of MatMul(A, Transpose(W)), e.g. a tied LM head. */
+#define RT_ATTR_RESERVED_PREFIX "_pippy"
+#define RT_ATTR_MATMUL_TRANSB "_pippy_transB"
+
 /* dtype codes: ONNX TensorProto.DataType numbering */
 enum {
     RT_F32 = 1, RT_U8 = 2, RT_I8 = 3, RT_U16 = 4, RT_I16 = 5, RT_I32 = 6, RT_I64 = 7,

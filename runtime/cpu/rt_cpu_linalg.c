@@ -129,6 +129,7 @@ typedef struct mm_plan {
     int64_t sa[RT_MAX_RANK], sb[RT_MAX_RANK]; /* per Y batch dim: element step in A / B */
     int fold;                       /* one B matrix, A not broadcast: a single gemm */
     int f64;
+    int tb;                         /* RT_ATTR_MATMUL_TRANSB: B [N,K] read transposed */
 } mm_plan;
 
 static int mm_plan_make(rt_kargs *a, int mode, mm_plan *p) {
@@ -141,10 +142,13 @@ static int mm_plan_make(rt_kargs *a, int mode, mm_plan *p) {
     if (ra < 1 || rb < 1) return FAIL0(a, mode, "MatMul: inputs must have rank >= 1 (got %d, %d)", ra, rb);
     memset(p, 0, sizeof *p);
     p->f64 = dt == RT_F64;
+    p->tb = rt_attr_i(a->a, a->na, RT_ATTR_MATMUL_TRANSB, 0) != 0;
+    if (p->tb && rb != 2)
+        return FAIL0(a, mode, "MatMul: %s needs a 2-D B (got rank %d)", RT_ATTR_MATMUL_TRANSB, rb);
     p->M = ra > 1 ? A->dims[ra - 2] : 1;
     p->K = A->dims[ra - 1];
-    int64_t kb = rb > 1 ? B->dims[rb - 2] : B->dims[0];
-    p->N = rb > 1 ? B->dims[rb - 1] : 1;
+    int64_t kb = p->tb ? B->dims[1] : rb > 1 ? B->dims[rb - 2] : B->dims[0];
+    p->N = p->tb ? B->dims[0] : rb > 1 ? B->dims[rb - 1] : 1;
     if (kb != p->K)
         return FAIL0(a, mode, "MatMul: inner dims differ (A has K=%lld, B has K=%lld)",
                         (long long)p->K, (long long)kb);
@@ -195,13 +199,14 @@ static int k_matmul(rt_kargs *a, int mode) {
     const char *A = a->in[0].data, *B = a->in[1].data;
     char *Y = a->out[0].data;
     size_t es = p.f64 ? 8 : 4;
+    int64_t ldb = p.tb ? p.K : p.N;
     if (p.fold) {   /* [batch*M, K] @ [K, N]: one call (the Linear-layer case) */
-        gemm(p.f64, 0, 0, p.M * p.batch, p.N, p.K, 1.0, A, p.K, B, p.N, 0.0, Y, p.N);
+        gemm(p.f64, 0, p.tb, p.M * p.batch, p.N, p.K, 1.0, A, p.K, B, ldb, 0.0, Y, p.N);
         return 0;
     }
     int64_t idx[RT_MAX_RANK] = {0}, oa = 0, ob = 0;
     for (int64_t b = 0; b < p.batch; b++) {
-        gemm(p.f64, 0, 0, p.M, p.N, p.K, 1.0, A + (size_t)oa * es, p.K, B + (size_t)ob * es, p.N,
+        gemm(p.f64, 0, p.tb, p.M, p.N, p.K, 1.0, A + (size_t)oa * es, p.K, B + (size_t)ob * es, ldb,
              0.0, Y + (size_t)(b * p.M * p.N) * es, p.N);
         for (int d = p.brank - 1; d >= 0; d--) {   /* odometer over Y's batch dims */
             oa += p.sa[d]; ob += p.sb[d];

@@ -69,6 +69,18 @@ static void t_matmul(void) {
     CHECK_EQ_I(0, run(RT_OP_MATMUL, NULL, 0, in3, 2, out3, 1), "MatMul [2,1,3]@[3,2] runs");
     check_vals((float[]){58, 64, 139, 154}, Yf, 4, 1e-5, "MatMul batched A, one B (one gemm)");
 
+    /* the compiler's fused MatMul(A, Transpose(W)): W [2,3] = B^T of the case above, read
+     * transposed (RT_ATTR_MATMUL_TRANSB) -> the same [[58, 64], [139, 154]] */
+    float Wt[] = {7, 9, 11, 8, 10, 12}, Yt[4];
+    rt_attr tb[1] = {{RT_ATTR_MATMUL_TRANSB, RT_ATTR_INT, .i = 1}};
+    rt_tensor it[2] = {TF(A, 2, 2, 3), TF(Wt, 2, 2, 3)}, ot[1] = {TF(Yt, 2, 2, 2)};
+    CHECK_EQ_I(0, run(RT_OP_MATMUL, tb, 1, it, 2, ot, 1), "MatMul with transposed B runs");
+    check_vals((float[]){58, 64, 139, 154}, Yt, 4, 1e-5, "MatMul A @ W^T (by hand)");
+    rt_tensor it3[2] = {TF(A4, 3, 2, 2, 3), TF(Wt, 2, 2, 3)}, ot3[1] = {TF(Y4, 3, 2, 2, 2)};
+    CHECK_EQ_I(0, run(RT_OP_MATMUL, tb, 1, it3, 2, ot3, 1), "MatMul [2,2,3] @ W^T runs");
+    check_vals((float[]){58, 64, 139, 154, 220, 244, 301, 334}, Y4, 8, 1e-4,
+               "MatMul batched A @ W^T (by hand: rows 7..12 of A4 give 220 244 / 301 334)");
+
     /* 1-D @ 2-D, 2-D @ 1-D, 1-D @ 1-D */
     float v[] = {1, 2, 3}, ones[] = {1, 1, 1}, w[] = {4, 5, 6}, y2[2], s[1];
     rt_tensor i4[2] = {TF(v, 1, 3), TF(B, 2, 3, 2)}, o4[1] = {TF(y2, 1, 2)};
