@@ -45,6 +45,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "fe_internal.h"
+#include "rt_cpu.h"
 
 int fe_opset_op(const char *op_type) {
     if (!op_type) return -1;
@@ -54,30 +55,6 @@ int fe_opset_op(const char *op_type) {
 }
 
 int fe_opset_known(const char *op_type) { return fe_opset_op(op_type) >= 0; }
-
-/* IEEE half from float, round to nearest even. */
-static uint16_t f32_to_f16(float f) {
-    uint32_t x;
-    memcpy(&x, &f, 4);
-    uint32_t sign = (x >> 16) & 0x8000u;
-    int32_t e = (int32_t)((x >> 23) & 0xff);
-    uint32_t m = x & 0x7fffffu;
-    if (e == 0xff) return (uint16_t)(sign | 0x7c00u | (m ? 0x200u : 0));
-    int32_t he = e - 127 + 15;
-    if (he >= 0x1f) return (uint16_t)(sign | 0x7c00u);
-    if (he <= 0) {
-        if (he < -10) return (uint16_t)sign;
-        m |= 0x800000u;
-        uint32_t shift = (uint32_t)(14 - he);
-        uint32_t hm = m >> shift, rem = m & ((1u << shift) - 1), half = 1u << (shift - 1);
-        if (rem > half || (rem == half && (hm & 1))) hm++;
-        return (uint16_t)(sign | hm);
-    }
-    uint32_t hm = m >> 13, rem = m & 0x1fffu;
-    uint32_t h = sign | ((uint32_t)he << 10) | hm;
-    if (rem > 0x1000u || (rem == 0x1000u && (hm & 1))) h++;
-    return (uint16_t)h;
-}
 
 /* A new IR_VAL_CONST value named after base: rank 0 or 1 of n elements of dtype dt (int64,
  * float, double or float16) from vi (ints) or vf (floats). -1 on OOM. */
@@ -97,7 +74,7 @@ static int add_const(ir_graph *g, const char *base, int dt, int rank, int n, con
         switch (dt) {
         case IR_DT_INT64: ((int64_t *)t.data)[i] = vi[i]; break;
         case IR_DT_DOUBLE: ((double *)t.data)[i] = vf[i]; break;
-        case IR_DT_FLOAT16: ((uint16_t *)t.data)[i] = f32_to_f16((float)vf[i]); break;
+        case IR_DT_FLOAT16: ((uint16_t *)t.data)[i] = rt_f32_to_f16((float)vf[i]); break;
         default: ((float *)t.data)[i] = (float)vf[i]; break;
         }
     }

@@ -205,38 +205,6 @@ static const char *skip_ws(const char *s) {
     return s;
 }
 
-/* float -> IEEE half, round to nearest even. */
-static uint16_t f32_to_f16(float f) {
-    uint32_t x;
-    memcpy(&x, &f, 4);
-    uint32_t sign = (x >> 16) & 0x8000u;
-    int32_t e = (int32_t)((x >> 23) & 0xff);
-    uint32_t m = x & 0x7fffffu;
-    if (e == 0xff) return (uint16_t)(sign | 0x7c00u | (m ? 0x200u : 0));
-    int32_t he = e - 127 + 15;
-    if (he >= 0x1f) return (uint16_t)(sign | 0x7c00u);
-    if (he <= 0) {
-        if (he < -10) return (uint16_t)sign;
-        m |= 0x800000u;
-        uint32_t shift = (uint32_t)(14 - he);
-        uint32_t hm = m >> shift, rem = m & ((1u << shift) - 1), half = 1u << (shift - 1);
-        if (rem > half || (rem == half && (hm & 1))) hm++;
-        return (uint16_t)(sign | hm);
-    }
-    uint32_t hm = m >> 13, rem = m & 0x1fffu;
-    uint32_t h = sign | ((uint32_t)he << 10) | hm;
-    if (rem > 0x1000u || (rem == 0x1000u && (hm & 1))) h++; /* may carry into the exponent */
-    return (uint16_t)h;
-}
-
-static uint16_t f32_to_bf16(float f) {
-    uint32_t x;
-    memcpy(&x, &f, 4);
-    if ((x & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((x >> 16) | 0x40); /* NaN */
-    x += 0x7fffu + ((x >> 16) & 1);
-    return (uint16_t)(x >> 16);
-}
-
 /* Parse one element `s` (trimmed, NUL-terminated) as dtype dt into p[i]. 0 or -1. */
 static int parse_elem(int dt, const char *s, void *p, int64_t i) {
     char *end;
@@ -257,8 +225,8 @@ static int parse_elem(int dt, const char *s, void *p, int64_t i) {
         if (errno == ERANGE && isinf(v)) return -1;
         if (dt == IR_DT_DOUBLE) ((double *)p)[i] = v;
         else if (dt == IR_DT_FLOAT) ((float *)p)[i] = (float)v;
-        else if (dt == IR_DT_FLOAT16) ((uint16_t *)p)[i] = f32_to_f16((float)v);
-        else ((uint16_t *)p)[i] = f32_to_bf16((float)v);
+        else if (dt == IR_DT_FLOAT16) ((uint16_t *)p)[i] = rt_f32_to_f16((float)v);
+        else ((uint16_t *)p)[i] = rt_f32_to_bf16((float)v);
         return 0;
     }
     case IR_DT_UINT64: {

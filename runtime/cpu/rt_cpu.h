@@ -92,4 +92,10 @@ const char *rt_attr_s(const rt_attr *a, int na, const char *name, const char *df
 size_t rt_dtype_size(int dt);
 int64_t rt_numel(const rt_tensor *t);
 
+/* float16 / bfloat16 bit patterns: round to nearest even; inf and NaN kept. */
+uint16_t rt_f32_to_f16(float f);
+float rt_f16_to_f32(uint16_t h);
+uint16_t rt_f32_to_bf16(float f);
+float rt_bf16_to_f32(uint16_t b);
+
 #endif
