@@ -24,7 +24,8 @@
  *   Dropout                     < 12 ratio, is_test dropped (inference)
  *   Gemm                        broadcast dropped
  *   GroupNormalization          < 21 (per-group scale/bias): error
- *   Resize                      tf_half_pixel_for_nn (11..12, gone in 13): error
+ *   Resize                      tf_half_pixel_for_nn: kept in 11..12; from 13 (where
+ *                               the mode is gone) an error
  * Opsets 1..6 (what changed at 2, 4, 5, 6 and 7):
  *   any op                      < 6 consumed_inputs dropped (a memory hint)
  *   Add Sub Mul Div Pow Equal Less Greater And Or Xor  < 7 broadcast, axis dropped: with
@@ -577,9 +578,11 @@ int fe_opset_normalize(fe_ctx *c, ir_graph *g, int ni, const char *onnx_type) {
             if (resize_from_upsample(c, g, ni, up)) return -1;
         n = &g->nodes[ni];
         const char *ct = ir_attr_string(n, "coordinate_transformation_mode", "");
-        if (strcmp(ct, "tf_half_pixel_for_nn") == 0) {
+        /* tf_half_pixel_for_nn exists in opsets 11 and 12 only (the kernel implements it) */
+        if (os >= 13 && strcmp(ct, "tf_half_pixel_for_nn") == 0) {
             ir_diag_error(d, "node '%s' (Resize): coordinate_transformation_mode "
-                          "'tf_half_pixel_for_nn' (opset %d) is unsupported", n->name, os);
+                          "'tf_half_pixel_for_nn' is not in opset %d (it was removed in 13)",
+                          n->name, os);
             return -1;
         }
         /* opsets 11, 12 pass empty tensors for roi/scales they do not use */

@@ -557,6 +557,7 @@ int ir_passes_run(ir_graph *g, const ir_pass_opts *o) {
     int64_t limit = o->fold_limit > 0 ? o->fold_limit : IR_FOLD_LIMIT_DEFAULT;
     for (int iter = 0; iter < 64; iter++) {
         ir_shape_infer(g);
+        ir_pass_fuse(g); /* before folding: a tied head's Transpose(W) is never copied */
         int nif = ir_pass_fold_if(g);
         if (nif) {
             reorder(g);

@@ -1,7 +1,7 @@
 /* ir_shape.c - shape and dtype inference: the shared helpers, the dispatch over every op of
  * the op table, and the shape functions of the elementwise, linear-algebra, convolution,
- * normalization, reduction, loss (and the other ops of the CPU's nn family) and control-flow
- * ops. Data movement, shape-producing and constant ops are in ir_shape2.c.
+ * normalization, reduction, loss (and the other ops of the CPU's nn family), quantization
+ * and control-flow ops. Data movement, shape-producing and constant ops are in ir_shape2.c.
  *
  * Each op is inferred in its newest ONNX form (the frontend normalizes older opsets). Unknown
  * stays unknown (rank -1, dim -1): that is never an error. A contradiction (dims that cannot
@@ -1237,6 +1237,131 @@ static void sh_reverse_sequence(sh_ctx *c) {
     sh_out(c, 0, x->dtype, x->rank, x->dims);
 }
 
+/* ---- quantization ---- */
+
+static int sh_qint_dtype(int dt) {
+    return dt == IR_DT_UINT8 || dt == IR_DT_INT8 || dt == IR_DT_UINT16 || dt == IR_DT_INT16;
+}
+static int sh_scale_dtype(int dt) {
+    return dt == IR_DT_FLOAT || dt == IR_DT_FLOAT16 || dt == IR_DT_BFLOAT16;
+}
+
+/* "float16" or, for a code pippyc has no dtype for, "float8 (code 17)" and the like. */
+static const char *sh_qtype_name(int64_t dt, char *buf, size_t len) {
+    if (dt > 0 && dt < IR_DT_COUNT) snprintf(buf, len, "%s", ir_dtype_name((int)dt));
+    else if (dt >= 17 && dt <= 20) snprintf(buf, len, "float8 (code %lld)", (long long)dt);
+    else snprintf(buf, len, "code %lld", (long long)dt);
+    return buf;
+}
+
+/* QuantizeLinear, DequantizeLinear: the scale (input 1) is a scalar or 1-D; a 1-D scale of
+ * more than one value is per axis and has x.dims[axis] values (attr axis, default 1); the
+ * zero point (input 2) has the scale's shape; no blocked quantization (block_size). */
+static int sh_quant_params(sh_ctx *c) {
+    const ir_value *x = sh_in(c, 0), *s = sh_in(c, 1), *z = sh_in(c, 2);
+    int64_t bs = ir_attr_int(c->n, "block_size", 0);
+    if (bs != 0) {
+        sh_err(c, "blocked quantization (block_size=%lld) is unsupported", (long long)bs);
+        return -1;
+    }
+    if (s->dtype != IR_DT_UNDEF && !sh_scale_dtype(s->dtype)) {
+        sh_err(c, "input 1 (scale) must be float32, float16 or bfloat16, got %s",
+               ir_dtype_name(s->dtype));
+        return -1;
+    }
+    if (s->rank > 1) {
+        sh_err(c, "input 1 (scale) must be a scalar or 1-D, got rank %d", s->rank);
+        return -1;
+    }
+    if (sh_present(c, 2) && s->rank >= 0 && z->rank >= 0 &&
+        (z->rank != s->rank || (s->rank == 1 && z->dims[0].v >= 0 && s->dims[0].v >= 0 &&
+                                z->dims[0].v != s->dims[0].v))) {
+        char s1[160], s2[160];
+        sh_err(c, "input 2 (zero point) is %s but input 1 (scale) is %s; they must match",
+               sh_dims_str(z->rank, z->dims, s1, sizeof s1), sh_dims_str(s->rank, s->dims, s2, sizeof s2));
+        return -1;
+    }
+    if (s->rank == 1 && s->dims[0].v != 1 && x->rank >= 0) {
+        int ax;
+        if (sh_axis(c, ir_attr_int(c->n, "axis", 1), x->rank, "axis", &ax)) return -1;
+        if (s->dims[0].v >= 0 && x->dims[ax].v >= 0 && s->dims[0].v != x->dims[ax].v) {
+            sh_err(c, "input 1 (scale) has %lld values but axis %d of input 0 has %lld",
+                   (long long)s->dims[0].v, ax, (long long)x->dims[ax].v);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* QuantizeLinear(x, y_scale, y_zero_point?) -> y, x's shape; x float32, float16, bfloat16
+ * or int32; y's dtype is the zero point's, else attr output_dtype's, else uint8, and one of
+ * uint8, int8, uint16, int16 (float8 and 4-bit types are unsupported); attrs axis, saturate
+ * (float8 only), block_size (0 only) */
+static void sh_quantize(sh_ctx *c) {
+    const ir_value *x = sh_in(c, 0), *z = sh_in(c, 2);
+    char b1[40], b2[40];
+    if (x->dtype != IR_DT_UNDEF && !sh_scale_dtype(x->dtype) && x->dtype != IR_DT_INT32) {
+        sh_err(c, "input 0 (x) must be float32, float16, bfloat16 or int32, got %s",
+               ir_dtype_name(x->dtype));
+        return;
+    }
+    if (sh_quant_params(c)) return;
+    int64_t od = ir_attr_int(c->n, "output_dtype", 0);
+    int64_t dt = sh_present(c, 2) ? z->dtype : od ? od : IR_DT_UINT8;
+    if (od && dt && dt != od) {
+        sh_err(c, "attribute output_dtype is %s but input 2 (zero point) is %s",
+               sh_qtype_name(od, b1, sizeof b1), sh_qtype_name(dt, b2, sizeof b2));
+        return;
+    }
+    if (!dt) dt = od;
+    if (dt && !sh_qint_dtype((int)dt)) {
+        sh_err(c, "quantizing to %s is unsupported (uint8, int8, uint16, int16)",
+               sh_qtype_name(dt, b1, sizeof b1));
+        return;
+    }
+    sh_out(c, 0, (int)dt, x->rank, x->dims);
+}
+
+/* DequantizeLinear(x, x_scale, x_zero_point?) -> y, x's shape; x uint8, int8, uint16, int16
+ * or int32, the zero point of x's dtype; y has the scale's dtype (or attr output_dtype's):
+ * float32, float16 or bfloat16; attrs axis, block_size (0 only) */
+static void sh_dequantize(sh_ctx *c) {
+    const ir_value *x = sh_in(c, 0), *s = sh_in(c, 1), *z = sh_in(c, 2);
+    char b1[40];
+    if (x->dtype != IR_DT_UNDEF && !sh_qint_dtype(x->dtype) && x->dtype != IR_DT_INT32) {
+        sh_err(c, "input 0 (x) must be uint8, int8, uint16, int16 or int32, got %s (float8 and "
+               "4-bit types are unsupported)", ir_dtype_name(x->dtype));
+        return;
+    }
+    if (sh_present(c, 2) && z->dtype && x->dtype && z->dtype != x->dtype) {
+        sh_err(c, "input 2 (zero point) is %s but input 0 (x) is %s", ir_dtype_name(z->dtype),
+               ir_dtype_name(x->dtype));
+        return;
+    }
+    if (sh_quant_params(c)) return;
+    int64_t dt = ir_attr_int(c->n, "output_dtype", 0);
+    if (!dt) dt = s->dtype;
+    if (dt && !sh_scale_dtype((int)dt)) {
+        sh_err(c, "attribute output_dtype %s is unsupported (float32, float16, bfloat16)",
+               sh_qtype_name(dt, b1, sizeof b1));
+        return;
+    }
+    sh_out(c, 0, (int)dt, x->rank, x->dims);
+}
+
+/* DynamicQuantizeLinear(x) -> y (uint8, x's shape), y_scale (float32 scalar), y_zero_point
+ * (uint8 scalar); x float32 */
+static void sh_dynquant(sh_ctx *c) {
+    const ir_value *x = sh_in(c, 0);
+    if (x->dtype != IR_DT_UNDEF && x->dtype != IR_DT_FLOAT) {
+        sh_err(c, "input 0 (x) must be float32, got %s", ir_dtype_name(x->dtype));
+        return;
+    }
+    sh_out(c, 0, IR_DT_UINT8, x->rank, x->dims);
+    sh_out(c, 1, IR_DT_FLOAT, 0, NULL);
+    sh_out(c, 2, IR_DT_UINT8, 0, NULL);
+}
+
 /* ---- control flow ---- */
 
 /* If(cond) -> outputs...; attrs then_branch, else_branch (graphs). Each output takes what both
@@ -1477,6 +1602,15 @@ int ir_shape_infer_node(ir_graph *g, int ni) {
         break;
     case IR_OP_REVERSESEQUENCE:
         sh_reverse_sequence(c);
+        break;
+    case IR_OP_QUANTIZELINEAR:
+        sh_quantize(c);
+        break;
+    case IR_OP_DEQUANTIZELINEAR:
+        sh_dequantize(c);
+        break;
+    case IR_OP_DYNAMICQUANTIZELINEAR:
+        sh_dynquant(c);
         break;
     case IR_OP_IF:
         sh_if(c);

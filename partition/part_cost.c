@@ -299,6 +299,11 @@ static int64_t node_flops(const ir_graph *g, const ir_node *n) {
     }
     case IR_OP_REVERSESEQUENCE:
         return 0;
+    case IR_OP_QUANTIZELINEAR: case IR_OP_DEQUANTIZELINEAR:
+        per = 2;
+        break;
+    case IR_OP_DYNAMICQUANTIZELINEAR:       /* a min/max pass, then quantize */
+        return in0 < 0 ? -1 : ir_mul_checked(in0, 4);
     case IR_OP_IF:
         return -1;
     case IR_OP_COUNT:

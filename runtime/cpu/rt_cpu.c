@@ -4,6 +4,7 @@
 #include <string.h>
 #include "rt_cpu_impl.h"
 #include "rt_cpu_nn.h"
+#include "rt_cpu_quant.h"
 
 size_t rt_dtype_size(int dt) {
     switch (dt) {
@@ -97,6 +98,8 @@ static int dispatch(rt_kargs *a, int mode) {
     case RT_OP_SHRINK: case RT_OP_LRN: case RT_OP_MEANVARIANCENORMALIZATION: case RT_OP_DET:
     case RT_OP_REVERSESEQUENCE:
         return rtk_nn(a, mode);
+    case RT_OP_QUANTIZELINEAR: case RT_OP_DEQUANTIZELINEAR: case RT_OP_DYNAMICQUANTIZELINEAR:
+        return rtk_quant(a, mode);
     case RT_OP_IF:
         return rtk_fail(a, mode, "If is not a kernel: it must fold away (--concrete-arg)");
     case RT_OP_COUNT:
