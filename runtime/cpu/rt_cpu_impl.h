@@ -27,6 +27,11 @@ typedef struct rt_kargs {
 /* Set k->err; returns 0 in SUPPORTS mode's sense and -1 for RUN: use as
  * `return rtk_fail(a, mode, "...")` (yields 0 when a mode is SUPPORTS, -1 otherwise). */
 int rtk_fail(rt_kargs *a, int mode, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* For checks that answer 1 (fine) or 0 (failed, k->err set) in every mode:
+ * `return RTK_FAIL0(a, mode, "...")`; an op function turns that 0 into its mode's failure
+ * value with RTK_FAILV(mode). */
+#define RTK_FAIL0(...) (rtk_fail(__VA_ARGS__), 0)
+#define RTK_FAILV(mode) ((mode) == RTK_SUPPORTS ? 0 : -1)
 /* Input i present (not an omitted optional input, which has rank -1)? A present input may
  * still have data == NULL outside RUN: codegen asks SUPPORTS and SCRATCH with NULL data for
  * inputs known only at run time. SUPPORTS and SCRATCH then check what they can without the

@@ -24,10 +24,6 @@
 
 #define OPN(a) rtk_op_name((a)->op)
 
-/* rtk_fail for the checks and plans below, which answer 1 (fine) or 0 (failed, k->err set)
- * in every mode; the op functions turn 0 into their mode's failure value. */
-#define FAIL0(...) (rtk_fail(__VA_ARGS__), 0)
-
 /* ---- shared checks ---- */
 
 /* x*y into *r; 0 if either is negative or the product overflows. */
@@ -44,42 +40,42 @@ static int out_present(const rt_kargs *a, int i) { return i < a->nout && a->out[
 static int chk_in(rt_kargs *a, int mode, int i, int dtype) {
     const rt_tensor *t = &a->in[i];
     if (!rtk_shape_ok(t))
-        return FAIL0(a, mode, "%s: input %d has a bad shape (rank %d)", OPN(a), i, (int)t->rank);
+        return RTK_FAIL0(a, mode, "%s: input %d has a bad shape (rank %d)", OPN(a), i, (int)t->rank);
     if (t->dtype != dtype)
-        return FAIL0(a, mode, "%s: input %d is %s, expected %s", OPN(a), i,
+        return RTK_FAIL0(a, mode, "%s: input %d is %s, expected %s", OPN(a), i,
                         rtk_dtype_name(t->dtype), rtk_dtype_name(dtype));
     if (mode == RTK_RUN && !t->data && rt_numel(t) > 0)
-        return FAIL0(a, mode, "%s: input %d has no data", OPN(a), i);
+        return RTK_FAIL0(a, mode, "%s: input %d has no data", OPN(a), i);
     return 1;
 }
 
 /* Output i must have exactly this dtype and shape (set by shape inference). */
 static int chk_out(rt_kargs *a, int mode, int i, int dtype, int rank, const int64_t *dims) {
     char e[128], g[128];
-    if (i >= a->nout) return FAIL0(a, mode, "%s: output %d missing", OPN(a), i);
+    if (i >= a->nout) return RTK_FAIL0(a, mode, "%s: output %d missing", OPN(a), i);
     const rt_tensor *o = &a->out[i];
-    if (!rtk_shape_ok(o)) return FAIL0(a, mode, "%s: output %d has a bad shape", OPN(a), i);
+    if (!rtk_shape_ok(o)) return RTK_FAIL0(a, mode, "%s: output %d has a bad shape", OPN(a), i);
     if (o->dtype != dtype)
-        return FAIL0(a, mode, "%s: output %d is %s, expected %s", OPN(a), i,
+        return RTK_FAIL0(a, mode, "%s: output %d is %s, expected %s", OPN(a), i,
                         rtk_dtype_name(o->dtype), rtk_dtype_name(dtype));
     int same = o->rank == rank;
     for (int d = 0; same && d < rank; d++) same = o->dims[d] == dims[d];
     if (!same)
-        return FAIL0(a, mode, "%s: output %d has shape %s, expected %s", OPN(a), i,
+        return RTK_FAIL0(a, mode, "%s: output %d has shape %s, expected %s", OPN(a), i,
                         o->rank >= 0 && o->rank <= RT_MAX_RANK
                             ? rtk_dims_str(g, sizeof g, o->rank, o->dims) : "(bad rank)",
                         rtk_dims_str(e, sizeof e, rank, dims));
     if (mode == RTK_RUN && !o->data && rt_numel(o) > 0)
-        return FAIL0(a, mode, "%s: output %d has no data", OPN(a), i);
+        return RTK_FAIL0(a, mode, "%s: output %d has no data", OPN(a), i);
     return 1;
 }
 
 /* Element dtype of input 0 if it is float32 or float64 (or allowed64 == 0: float32 only). */
 static int chk_float(rt_kargs *a, int mode, int allow64) {
-    if (a->nin < 1 || a->nout < 1) return FAIL0(a, mode, "%s: needs an input and an output", OPN(a));
+    if (a->nin < 1 || a->nout < 1) return RTK_FAIL0(a, mode, "%s: needs an input and an output", OPN(a));
     int dt = a->in[0].dtype;
     if (dt == RT_F32 || (allow64 && dt == RT_F64)) return 1;
-    return FAIL0(a, mode, "%s: dtype %s not supported on CPU (float32%s only)", OPN(a),
+    return RTK_FAIL0(a, mode, "%s: dtype %s not supported on CPU (float32%s only)", OPN(a),
                     rtk_dtype_name(dt), allow64 ? "/float64" : "");
 }
 
@@ -87,7 +83,7 @@ static int chk_float(rt_kargs *a, int mode, int allow64) {
 static int chk_scratch(rt_kargs *a, int mode, size_t need) {
     if (mode == RTK_SCRATCH) { a->scratch_need = need; return 1; }
     if (mode == RTK_RUN && need > 0 && (!a->k->scratch || a->k->scratch_size < need))
-        return FAIL0(a, mode, "%s: scratch of %zu bytes given, %zu needed", OPN(a),
+        return RTK_FAIL0(a, mode, "%s: scratch of %zu bytes given, %zu needed", OPN(a),
                         a->k->scratch ? a->k->scratch_size : (size_t)0, need);
     return 1;
 }
@@ -135,28 +131,28 @@ typedef struct mm_plan {
 static int mm_plan_make(rt_kargs *a, int mode, mm_plan *p) {
     if (!chk_float(a, mode, 1)) return 0;
     int dt = a->in[0].dtype;
-    if (a->nin != 2) return FAIL0(a, mode, "MatMul: needs 2 inputs, got %d", a->nin);
+    if (a->nin != 2) return RTK_FAIL0(a, mode, "MatMul: needs 2 inputs, got %d", a->nin);
     if (!chk_in(a, mode, 0, dt) || !chk_in(a, mode, 1, dt)) return 0;
     const rt_tensor *A = &a->in[0], *B = &a->in[1];
     int ra = A->rank, rb = B->rank;
-    if (ra < 1 || rb < 1) return FAIL0(a, mode, "MatMul: inputs must have rank >= 1 (got %d, %d)", ra, rb);
+    if (ra < 1 || rb < 1) return RTK_FAIL0(a, mode, "MatMul: inputs must have rank >= 1 (got %d, %d)", ra, rb);
     memset(p, 0, sizeof *p);
     p->f64 = dt == RT_F64;
     p->tb = rt_attr_i(a->a, a->na, RT_ATTR_MATMUL_TRANSB, 0) != 0;
     if (p->tb && rb != 2)
-        return FAIL0(a, mode, "MatMul: %s needs a 2-D B (got rank %d)", RT_ATTR_MATMUL_TRANSB, rb);
+        return RTK_FAIL0(a, mode, "MatMul: %s needs a 2-D B (got rank %d)", RT_ATTR_MATMUL_TRANSB, rb);
     p->M = ra > 1 ? A->dims[ra - 2] : 1;
     p->K = A->dims[ra - 1];
     int64_t kb = p->tb ? B->dims[1] : rb > 1 ? B->dims[rb - 2] : B->dims[0];
     p->N = p->tb ? B->dims[0] : rb > 1 ? B->dims[rb - 1] : 1;
     if (kb != p->K)
-        return FAIL0(a, mode, "MatMul: inner dims differ (A has K=%lld, B has K=%lld)",
+        return RTK_FAIL0(a, mode, "MatMul: inner dims differ (A has K=%lld, B has K=%lld)",
                         (long long)p->K, (long long)kb);
     int ba = ra > 2 ? ra - 2 : 0, bb = rb > 2 ? rb - 2 : 0;
     p->brank = ba > bb ? ba : bb;
     int64_t mk, kn, stepa, stepb;
     if (!mul_ok(p->M, p->K, &mk) || !mul_ok(p->K, p->N, &kn))
-        return FAIL0(a, mode, "MatMul: size overflow");
+        return RTK_FAIL0(a, mode, "MatMul: size overflow");
     stepa = mk; stepb = kn;
     int64_t na = 1, nb = 1;
     p->batch = 1;
@@ -164,14 +160,14 @@ static int mm_plan_make(rt_kargs *a, int mode, mm_plan *p) {
         int ia = d - (p->brank - ba), ib = d - (p->brank - bb);
         int64_t da = ia >= 0 ? A->dims[ia] : 1, db = ib >= 0 ? B->dims[ib] : 1;
         if (da != db && da != 1 && db != 1)
-            return FAIL0(a, mode, "MatMul: batch dims %lld and %lld do not broadcast",
+            return RTK_FAIL0(a, mode, "MatMul: batch dims %lld and %lld do not broadcast",
                             (long long)da, (long long)db);
         p->bdims[d] = da == 1 ? db : da;
         p->sa[d] = da == 1 ? 0 : stepa;
         p->sb[d] = db == 1 ? 0 : stepb;
         if (!mul_ok(stepa, da, &stepa) || !mul_ok(stepb, db, &stepb) ||
             !mul_ok(p->batch, p->bdims[d], &p->batch))
-            return FAIL0(a, mode, "MatMul: size overflow");
+            return RTK_FAIL0(a, mode, "MatMul: size overflow");
         na *= da; nb *= db;
     }
     int64_t od[RT_MAX_RANK];
@@ -179,15 +175,15 @@ static int mm_plan_make(rt_kargs *a, int mode, mm_plan *p) {
     for (int d = 0; d < p->brank; d++) od[orank++] = p->bdims[d];
     if (ra > 1) od[orank++] = p->M;
     if (rb > 1) od[orank++] = p->N;
-    if (orank > RT_MAX_RANK) return FAIL0(a, mode, "MatMul: output rank %d too large", orank);
+    if (orank > RT_MAX_RANK) return RTK_FAIL0(a, mode, "MatMul: output rank %d too large", orank);
     /* vector . vector: numpy gives a scalar, onnxruntime [1]; both hold the one value */
     if (orank == 0 && a->nout >= 1 && a->out[0].rank == 1 && a->out[0].dims[0] == 1) od[orank++] = 1;
     if (!chk_out(a, mode, 0, dt, orank, od)) return 0;
     p->fold = nb == 1 && na == p->batch;
     int64_t rows;
-    if (!mul_ok(p->M, p->batch, &rows)) return FAIL0(a, mode, "MatMul: size overflow");
+    if (!mul_ok(p->M, p->batch, &rows)) return RTK_FAIL0(a, mode, "MatMul: size overflow");
     if (!blas_ok(rows) || !blas_ok(p->N) || !blas_ok(p->K))
-        return FAIL0(a, mode, "MatMul: matrix dims exceed the 32-bit BLAS interface");
+        return RTK_FAIL0(a, mode, "MatMul: matrix dims exceed the 32-bit BLAS interface");
     return 1;
 }
 
@@ -289,7 +285,7 @@ static int parse_auto_pad(rt_kargs *a, int mode, int *ap) {
     else if (!strcmp(s, "SAME_UPPER")) *ap = AP_SAME_UPPER;
     else if (!strcmp(s, "SAME_LOWER")) *ap = AP_SAME_LOWER;
     else if (!strcmp(s, "VALID")) *ap = AP_VALID;
-    else return FAIL0(a, mode, "%s: unknown auto_pad \"%s\"", OPN(a), s);
+    else return RTK_FAIL0(a, mode, "%s: unknown auto_pad \"%s\"", OPN(a), s);
     return 1;
 }
 
@@ -303,10 +299,10 @@ static int ints_attr(rt_kargs *a, int mode, const char *name, int n, int64_t lo,
         return 1;
     }
     if (x->type != RT_ATTR_INTS || x->n != n || (n > 0 && !x->ints))
-        return FAIL0(a, mode, "%s: attribute %s must hold %d ints", OPN(a), name, n);
+        return RTK_FAIL0(a, mode, "%s: attribute %s must hold %d ints", OPN(a), name, n);
     for (int i = 0; i < n; i++) {
         if (x->ints[i] < lo)
-            return FAIL0(a, mode, "%s: attribute %s[%d] = %lld, must be >= %lld", OPN(a), name,
+            return RTK_FAIL0(a, mode, "%s: attribute %s[%d] = %lld, must be >= %lld", OPN(a), name,
                             i, (long long)x->ints[i], (long long)lo);
         dst[i] = x->ints[i];
     }
@@ -325,11 +321,11 @@ static int win_make(rt_kargs *a, int mode, win *w, const int64_t *kshape_w, int 
     if (kshape_w) {
         for (int i = 0; i < n; i++)
             if (given && w->k[i] != kshape_w[i])
-                return FAIL0(a, mode, "%s: kernel_shape[%d] = %lld but the weights have %lld",
+                return RTK_FAIL0(a, mode, "%s: kernel_shape[%d] = %lld but the weights have %lld",
                                 OPN(a), i, (long long)w->k[i], (long long)kshape_w[i]);
         memcpy(w->k, kshape_w, sizeof(int64_t) * n);
     } else if (!given) {
-        return FAIL0(a, mode, "%s: attribute kernel_shape is required", OPN(a));
+        return RTK_FAIL0(a, mode, "%s: attribute kernel_shape is required", OPN(a));
     }
     if (!ints_attr(a, mode, "strides", n, 1, 1, w->s, NULL)) return 0;
     if (!ints_attr(a, mode, "dilations", n, 1, 1, w->d, NULL)) return 0;
@@ -340,7 +336,7 @@ static int win_make(rt_kargs *a, int mode, win *w, const int64_t *kshape_w, int 
         int64_t ek, num;
         if (!mul_ok(w->k[i] - 1, w->d[i], &ek) || w->in[i] < 0 || w->in[i] > INT64_MAX / 4 ||
             ek > INT64_MAX / 4 || pads[i] > INT64_MAX / 4 || pads[n + i] > INT64_MAX / 4)
-            return FAIL0(a, mode, "%s: window size overflow", OPN(a));
+            return RTK_FAIL0(a, mode, "%s: window size overflow", OPN(a));
         ek += 1;
         if (ap == AP_SAME_UPPER || ap == AP_SAME_LOWER) {
             w->out[i] = (w->in[i] + w->s[i] - 1) / w->s[i];
@@ -354,7 +350,7 @@ static int win_make(rt_kargs *a, int mode, win *w, const int64_t *kshape_w, int 
             w->pe[i] = ap == AP_VALID ? 0 : pads[n + i];
             num = w->in[i] + w->pb[i] + w->pe[i] - ek;
             if (num < 0)
-                return FAIL0(a, mode, "%s: window %lld is larger than the padded input %lld "
+                return RTK_FAIL0(a, mode, "%s: window %lld is larger than the padded input %lld "
                                 "(spatial dim %d)", OPN(a), (long long)ek,
                                 (long long)(w->in[i] + w->pb[i] + w->pe[i]), i);
             w->out[i] = (ceil ? (num + w->s[i] - 1) / w->s[i] : num / w->s[i]) + 1;
@@ -364,7 +360,7 @@ static int win_make(rt_kargs *a, int mode, win *w, const int64_t *kshape_w, int 
         }
         if (!mul_ok(w->kp, w->k[i], &w->kp) || !mul_ok(w->pin, w->in[i], &w->pin) ||
             !mul_ok(w->pout, w->out[i], &w->pout))
-            return FAIL0(a, mode, "%s: size overflow", OPN(a));
+            return RTK_FAIL0(a, mode, "%s: size overflow", OPN(a));
     }
     return 1;
 }
@@ -424,7 +420,7 @@ typedef struct conv_plan {
 static int conv_plan_make(rt_kargs *a, int mode, conv_plan *p) {
     if (!chk_float(a, mode, 1)) return 0;
     int dt = a->in[0].dtype;
-    if (a->nin < 2) return FAIL0(a, mode, "Conv: needs 2 or 3 inputs");
+    if (a->nin < 2) return RTK_FAIL0(a, mode, "Conv: needs 2 or 3 inputs");
     if (!chk_in(a, mode, 0, dt) || !chk_in(a, mode, 1, dt)) return 0;
     memset(p, 0, sizeof *p);
     p->f64 = dt == RT_F64;
@@ -432,20 +428,20 @@ static int conv_plan_make(rt_kargs *a, int mode, conv_plan *p) {
     if (p->hasb && !chk_in(a, mode, 2, dt)) return 0;
     const rt_tensor *X = &a->in[0], *W = &a->in[1];
     if (X->rank < 3 || W->rank != X->rank)
-        return FAIL0(a, mode, "Conv: X and W need the same rank >= 3 (got %d and %d)",
+        return RTK_FAIL0(a, mode, "Conv: X and W need the same rank >= 3 (got %d and %d)",
                         X->rank, W->rank);
     p->w.nsp = X->rank - 2;
     p->N = X->dims[0]; p->C = X->dims[1]; p->M = W->dims[0];
     p->G = rt_attr_i(a->a, a->na, "group", 1);
     if (p->G < 1 || p->C % p->G || p->M % p->G)
-        return FAIL0(a, mode, "Conv: group %lld must divide channels %lld and filters %lld",
+        return RTK_FAIL0(a, mode, "Conv: group %lld must divide channels %lld and filters %lld",
                         (long long)p->G, (long long)p->C, (long long)p->M);
     p->Cg = p->C / p->G; p->Mg = p->M / p->G;
     if (W->dims[1] != p->Cg)
-        return FAIL0(a, mode, "Conv: W has %lld input channels per group, expected %lld",
+        return RTK_FAIL0(a, mode, "Conv: W has %lld input channels per group, expected %lld",
                         (long long)W->dims[1], (long long)p->Cg);
     if (p->hasb && (a->in[2].rank != 1 || a->in[2].dims[0] != p->M))
-        return FAIL0(a, mode, "Conv: bias must be [%lld]", (long long)p->M);
+        return RTK_FAIL0(a, mode, "Conv: bias must be [%lld]", (long long)p->M);
     for (int i = 0; i < p->w.nsp; i++) p->w.in[i] = X->dims[2 + i];
     if (!win_make(a, mode, &p->w, W->dims + 2, 0)) return 0;
     int64_t od[RT_MAX_RANK] = {p->N, p->M};
@@ -457,9 +453,9 @@ static int conv_plan_make(rt_kargs *a, int mode, conv_plan *p) {
     int64_t cells;
     if (!mul_ok(p->Cg, p->w.kp, &p->rows) || !mul_ok(p->rows, p->w.pout, &cells) ||
         !mul_ok(cells, p->f64 ? 8 : 4, &cells))
-        return FAIL0(a, mode, "Conv: size overflow");
+        return RTK_FAIL0(a, mode, "Conv: size overflow");
     if (!blas_ok(p->rows) || !blas_ok(p->w.pout) || !blas_ok(p->Mg))
-        return FAIL0(a, mode, "Conv: dims exceed the 32-bit BLAS interface");
+        return RTK_FAIL0(a, mode, "Conv: dims exceed the 32-bit BLAS interface");
     p->scratch = p->pointwise ? 0 : (size_t)cells;
     return 1;
 }
@@ -522,34 +518,34 @@ typedef struct convt_plan {
  * the beginning (the ONNX spec's rule). */
 static int convt_plan_make(rt_kargs *a, int mode, convt_plan *p) {
     if (!chk_float(a, mode, 0)) return 0;
-    if (a->nin < 2) return FAIL0(a, mode, "ConvTranspose: needs 2 or 3 inputs");
+    if (a->nin < 2) return RTK_FAIL0(a, mode, "ConvTranspose: needs 2 or 3 inputs");
     if (!chk_in(a, mode, 0, RT_F32) || !chk_in(a, mode, 1, RT_F32)) return 0;
     memset(p, 0, sizeof *p);
     p->hasb = in_present(a, 2);
     if (p->hasb && !chk_in(a, mode, 2, RT_F32)) return 0;
     const rt_tensor *X = &a->in[0], *W = &a->in[1];
     if (X->rank < 3 || W->rank != X->rank)
-        return FAIL0(a, mode, "ConvTranspose: X and W need the same rank >= 3 (got %d and %d)",
+        return RTK_FAIL0(a, mode, "ConvTranspose: X and W need the same rank >= 3 (got %d and %d)",
                         X->rank, W->rank);
     win *w = &p->w;
     int n = w->nsp = X->rank - 2, given, ap;
     p->N = X->dims[0]; p->C = X->dims[1];
     p->G = rt_attr_i(a->a, a->na, "group", 1);
     if (p->G < 1 || p->C % p->G)
-        return FAIL0(a, mode, "ConvTranspose: group %lld must divide channels %lld",
+        return RTK_FAIL0(a, mode, "ConvTranspose: group %lld must divide channels %lld",
                         (long long)p->G, (long long)p->C);
     if (W->dims[0] != p->C)
-        return FAIL0(a, mode, "ConvTranspose: W has %lld input channels, X has %lld",
+        return RTK_FAIL0(a, mode, "ConvTranspose: W has %lld input channels, X has %lld",
                         (long long)W->dims[0], (long long)p->C);
     p->Cg = p->C / p->G; p->Mg = W->dims[1];
-    if (!mul_ok(p->Mg, p->G, &p->M)) return FAIL0(a, mode, "ConvTranspose: size overflow");
+    if (!mul_ok(p->Mg, p->G, &p->M)) return RTK_FAIL0(a, mode, "ConvTranspose: size overflow");
     if (p->hasb && (a->in[2].rank != 1 || a->in[2].dims[0] != p->M))
-        return FAIL0(a, mode, "ConvTranspose: bias must be [%lld]", (long long)p->M);
+        return RTK_FAIL0(a, mode, "ConvTranspose: bias must be [%lld]", (long long)p->M);
     int64_t opad[RT_MAX_RANK], pads[2 * RT_MAX_RANK], oshape[RT_MAX_RANK + 2];
     if (!ints_attr(a, mode, "kernel_shape", n, 1, 1, w->k, &given)) return 0;
     for (int i = 0; i < n; i++)
         if (given && w->k[i] != W->dims[2 + i])
-            return FAIL0(a, mode, "ConvTranspose: kernel_shape[%d] = %lld but the weights have %lld",
+            return RTK_FAIL0(a, mode, "ConvTranspose: kernel_shape[%d] = %lld but the weights have %lld",
                             i, (long long)w->k[i], (long long)W->dims[2 + i]);
     memcpy(w->k, W->dims + 2, sizeof(int64_t) * n);
     if (!ints_attr(a, mode, "strides", n, 1, 1, w->s, NULL) ||
@@ -562,7 +558,7 @@ static int convt_plan_make(rt_kargs *a, int mode, convt_plan *p) {
     if (os) {   /* spatial dims, or (as some exporters write) N, C and the spatial dims */
         int skip = os->type == RT_ATTR_INTS && os->n == n + 2 ? 2 : 0;
         if (os->type != RT_ATTR_INTS || (os->n != n && os->n != n + 2) || !os->ints)
-            return FAIL0(a, mode, "ConvTranspose: output_shape must hold %d ints", n);
+            return RTK_FAIL0(a, mode, "ConvTranspose: output_shape must hold %d ints", n);
         for (int i = 0; i < n; i++) oshape[i] = os->ints[skip + i];
     }
     w->kp = w->pin = w->pout = 1;
@@ -571,9 +567,9 @@ static int convt_plan_make(rt_kargs *a, int mode, convt_plan *p) {
         int64_t ek, full;
         if (!mul_ok(w->k[i] - 1, w->d[i], &ek) || ek > INT64_MAX / 8 || w->in[i] > INT64_MAX / 8 ||
             w->s[i] > INT64_MAX / 8 || opad[i] > INT64_MAX / 8 || !mul_ok(w->s[i], w->in[i], &full))
-            return FAIL0(a, mode, "ConvTranspose: window size overflow");
+            return RTK_FAIL0(a, mode, "ConvTranspose: window size overflow");
         if (opad[i] >= w->s[i] && opad[i] >= w->d[i])
-            return FAIL0(a, mode, "ConvTranspose: output_padding[%d] = %lld must be below "
+            return RTK_FAIL0(a, mode, "ConvTranspose: output_padding[%d] = %lld must be below "
                             "stride or dilation", i, (long long)opad[i]);
         full = (w->in[i] > 0 ? full - w->s[i] : 0) + opad[i] + ek + 1;  /* before pads */
         if (has_os || ap == AP_SAME_UPPER || ap == AP_SAME_LOWER) {
@@ -582,7 +578,7 @@ static int convt_plan_make(rt_kargs *a, int mode, convt_plan *p) {
             int64_t want = has_os ? oshape[i] : w->in[i] * w->s[i], tot = full - want;
             int64_t half = tot >= 0 ? tot / 2 : -((-tot + 1) / 2);
             if (want < 0 || want > INT64_MAX / 8)
-                return FAIL0(a, mode, "ConvTranspose: bad output_shape %lld in spatial dim %d",
+                return RTK_FAIL0(a, mode, "ConvTranspose: bad output_shape %lld in spatial dim %d",
                                 (long long)want, i);
             w->pb[i] = ap == AP_SAME_UPPER ? half : tot - half;
             w->pe[i] = tot - w->pb[i];
@@ -593,10 +589,10 @@ static int convt_plan_make(rt_kargs *a, int mode, convt_plan *p) {
         w->out[i] = full - w->pb[i] - w->pe[i];
         if (w->out[i] < 0 || w->pb[i] > INT64_MAX / 8 || w->pe[i] > INT64_MAX / 8 ||
             w->pb[i] < -INT64_MAX / 8 || w->pe[i] < -INT64_MAX / 8)
-            return FAIL0(a, mode, "ConvTranspose: pads exceed the output in spatial dim %d", i);
+            return RTK_FAIL0(a, mode, "ConvTranspose: pads exceed the output in spatial dim %d", i);
         if (!mul_ok(w->kp, w->k[i], &w->kp) || !mul_ok(w->pin, w->in[i], &w->pin) ||
             !mul_ok(w->pout, w->out[i], &w->pout))
-            return FAIL0(a, mode, "ConvTranspose: size overflow");
+            return RTK_FAIL0(a, mode, "ConvTranspose: size overflow");
     }
     int64_t od[RT_MAX_RANK] = {p->N, p->M};
     memcpy(od + 2, w->out, sizeof(int64_t) * n);
@@ -604,9 +600,9 @@ static int convt_plan_make(rt_kargs *a, int mode, convt_plan *p) {
     int64_t cells;
     if (!mul_ok(p->Mg, w->kp, &p->rows) || !mul_ok(p->rows, w->pin, &cells) ||
         !mul_ok(cells, 4, &cells))
-        return FAIL0(a, mode, "ConvTranspose: size overflow");
+        return RTK_FAIL0(a, mode, "ConvTranspose: size overflow");
     if (!blas_ok(p->rows) || !blas_ok(w->pin) || !blas_ok(p->Cg))
-        return FAIL0(a, mode, "ConvTranspose: dims exceed the 32-bit BLAS interface");
+        return RTK_FAIL0(a, mode, "ConvTranspose: dims exceed the 32-bit BLAS interface");
     p->scratch = (size_t)cells;
     return 1;
 }
@@ -689,18 +685,18 @@ typedef struct pool_plan {
  * attrs auto_pad, ceil_mode, dilations, kernel_shape, pads, strides, plus count_include_pad
  * (AveragePool) and storage_order (MaxPool). Indices (int64) index the flattened X. */
 static int pool_plan_make(rt_kargs *a, int mode, pool_plan *p) {
-    if (a->nin < 1 || a->nout < 1) return FAIL0(a, mode, "%s: needs an input and an output", OPN(a));
+    if (a->nin < 1 || a->nout < 1) return RTK_FAIL0(a, mode, "%s: needs an input and an output", OPN(a));
     int dt = a->in[0].dtype, mx = a->op == RT_OP_MAXPOOL;
     if (!(dt == RT_F32 || dt == RT_F64 || dt == RT_F16 || (mx && (dt == RT_I8 || dt == RT_U8))))
-        return FAIL0(a, mode, "%s: dtype %s not supported on CPU (float16, float32, float64%s)",
+        return RTK_FAIL0(a, mode, "%s: dtype %s not supported on CPU (float16, float32, float64%s)",
                      OPN(a), rtk_dtype_name(dt), mx ? ", int8, uint8" : "");
     if (!chk_in(a, mode, 0, dt)) return 0;
     const rt_tensor *X = &a->in[0];
-    if (X->rank < 3) return FAIL0(a, mode, "%s: X must have rank >= 3, got %d", OPN(a), X->rank);
+    if (X->rank < 3) return RTK_FAIL0(a, mode, "%s: X must have rank >= 3, got %d", OPN(a), X->rank);
     memset(p, 0, sizeof *p);
     p->w.nsp = X->rank - 2;
     for (int i = 0; i < p->w.nsp; i++) p->w.in[i] = X->dims[2 + i];
-    if (!mul_ok(X->dims[0], X->dims[1], &p->planes)) return FAIL0(a, mode, "%s: size overflow", OPN(a));
+    if (!mul_ok(X->dims[0], X->dims[1], &p->planes)) return RTK_FAIL0(a, mode, "%s: size overflow", OPN(a));
     int ceil = rt_attr_i(a->a, a->na, "ceil_mode", 0) != 0;
     if (!win_make(a, mode, &p->w, NULL, ceil)) return 0;
     p->cip = rt_attr_i(a->a, a->na, "count_include_pad", 0) != 0;
@@ -895,14 +891,14 @@ static int ein_term(rt_kargs *a, int mode, const char **sp, int *lab, int *nlab,
         if (*s == ' ') continue;
         if (*s == '.') {
             if (*ell >= 0 || strncmp(s, "...", 3))
-                return FAIL0(a, mode, "Einsum: bad ellipsis in equation");
+                return RTK_FAIL0(a, mode, "Einsum: bad ellipsis in equation");
             *ell = *nlab;
             s += 2;
             continue;
         }
         int l = ein_label(*s);
-        if (l < 0) return FAIL0(a, mode, "Einsum: bad character '%c' in equation", *s);
-        if (*nlab >= EIN_MAXS) return FAIL0(a, mode, "Einsum: term too long");
+        if (l < 0) return RTK_FAIL0(a, mode, "Einsum: bad character '%c' in equation", *s);
+        if (*nlab >= EIN_MAXS) return RTK_FAIL0(a, mode, "Einsum: term too long");
         lab[(*nlab)++] = l;
     }
     *sp = s;
@@ -915,11 +911,11 @@ static int ein_plan_make(rt_kargs *a, int mode, ein_plan *p) {
     memset(p, 0, sizeof *p);
     p->f64 = dt == RT_F64;
     p->nin = a->nin;
-    if (p->nin > EIN_MAXIN) return FAIL0(a, mode, "Einsum: at most %d inputs", EIN_MAXIN);
+    if (p->nin > EIN_MAXIN) return RTK_FAIL0(a, mode, "Einsum: at most %d inputs", EIN_MAXIN);
     for (int i = 0; i < p->nin; i++)
         if (!chk_in(a, mode, i, dt)) return 0;
     const char *eq = rt_attr_s(a->a, a->na, "equation", NULL);
-    if (!eq) return FAIL0(a, mode, "Einsum: attribute equation is required");
+    if (!eq) return RTK_FAIL0(a, mode, "Einsum: attribute equation is required");
     /* terms[i][j]: slot of input i's dim j (letters 0..51, ellipsis dims 52+) */
     int terms[EIN_MAXIN][RT_MAX_RANK], ellr = 0, cnt[EIN_MAXS] = {0};
     const char *s = eq;
@@ -928,15 +924,15 @@ static int ein_plan_make(rt_kargs *a, int mode, ein_plan *p) {
         if (!ein_term(a, mode, &s, labs[i], &nls[i], &ells[i])) return 0;
         int r = a->in[i].rank, er = r - nls[i];
         if (er < 0 || (ells[i] < 0 && er != 0))
-            return FAIL0(a, mode, "Einsum: term %d names %d dims, input has rank %d", i,
+            return RTK_FAIL0(a, mode, "Einsum: term %d names %d dims, input has rank %d", i,
                             nls[i], r);
         if (er > ellr) ellr = er;
         if (i + 1 < p->nin) {
-            if (*s != ',') return FAIL0(a, mode, "Einsum: equation has fewer terms than the %d inputs", p->nin);
+            if (*s != ',') return RTK_FAIL0(a, mode, "Einsum: equation has fewer terms than the %d inputs", p->nin);
             s++;
         }
     }
-    if (*s == ',') return FAIL0(a, mode, "Einsum: equation has more terms than the %d inputs", p->nin);
+    if (*s == ',') return RTK_FAIL0(a, mode, "Einsum: equation has more terms than the %d inputs", p->nin);
     for (int c = 0; c < EIN_MAXS; c++) p->size[c] = -1;
     for (int i = 0; i < p->nin; i++) {
         const rt_tensor *t = &a->in[i];
@@ -953,7 +949,7 @@ static int ein_plan_make(rt_kargs *a, int mode, ein_plan *p) {
             if (c < EIN_NL) cnt[c]++;
             if (p->size[c] < 0 || p->size[c] == 1) p->size[c] = n;
             else if (n != p->size[c] && n != 1)
-                return FAIL0(a, mode, "Einsum: label '%c' has sizes %lld and %lld",
+                return RTK_FAIL0(a, mode, "Einsum: label '%c' has sizes %lld and %lld",
                                 c < 26 ? 'A' + c : c < EIN_NL ? 'a' + c - 26 : '.',
                                 (long long)p->size[c], (long long)n);
             if (n != 1) p->istr[i][c] += step;
@@ -965,23 +961,23 @@ static int ein_plan_make(rt_kargs *a, int mode, ein_plan *p) {
     if (s[0] == '-' && s[1] == '>') {
         s += 2;
         if (!ein_term(a, mode, &s, lab, &nl, &ell)) return 0;
-        if (*s) return FAIL0(a, mode, "Einsum: junk after the output term");
+        if (*s) return RTK_FAIL0(a, mode, "Einsum: junk after the output term");
         if (ell < 0 && ellr > 0)
-            return FAIL0(a, mode, "Einsum: inputs have \"...\" dims but the output does not");
+            return RTK_FAIL0(a, mode, "Einsum: inputs have \"...\" dims but the output does not");
         for (int q = 0; q <= nl; q++) {
             if (q == ell)
                 for (int e = 0; e < ellr; e++) p->oslot[p->no++] = EIN_NL + e;
             if (q < nl) {
                 if (p->size[lab[q]] < 0)
-                    return FAIL0(a, mode, "Einsum: output label '%c' is in no input",
+                    return RTK_FAIL0(a, mode, "Einsum: output label '%c' is in no input",
                                     lab[q] < 26 ? 'A' + lab[q] : 'a' + lab[q] - 26);
-                if (used[lab[q]]) return FAIL0(a, mode, "Einsum: output label repeated");
+                if (used[lab[q]]) return RTK_FAIL0(a, mode, "Einsum: output label repeated");
                 used[lab[q]] = 1;
                 p->oslot[p->no++] = lab[q];
             }
         }
     } else if (*s) {
-        return FAIL0(a, mode, "Einsum: bad equation \"%s\"", eq);
+        return RTK_FAIL0(a, mode, "Einsum: bad equation \"%s\"", eq);
     } else {
         for (int e = 0; e < ellr; e++) p->oslot[p->no++] = EIN_NL + e;
         for (int c = 0; c < EIN_NL; c++)   /* ASCII order: 'A'..'Z' then 'a'..'z' */
@@ -993,7 +989,7 @@ static int ein_plan_make(rt_kargs *a, int mode, ein_plan *p) {
         p->nslot++;
         if (!used[c]) p->sslot[p->ns++] = c;
     }
-    if (p->no > RT_MAX_RANK) return FAIL0(a, mode, "Einsum: output rank %d too large", p->no);
+    if (p->no > RT_MAX_RANK) return RTK_FAIL0(a, mode, "Einsum: output rank %d too large", p->no);
     int64_t od[RT_MAX_RANK] = {1};
     for (int q = 0; q < p->no; q++) od[q] = p->size[p->oslot[q]];
     /* a scalar result: numpy gives [], onnxruntime [1]; both hold the one value */

@@ -15,10 +15,6 @@
 
 #define OPN(a) rtk_op_name((a)->op)
 
-/* rtk_fail for checks that answer 1 (fine) or 0 (failed, k->err set) in every mode; the op
- * functions turn 0 into their mode's failure value with FAILV. */
-#define FAIL0(...) (rtk_fail(__VA_ARGS__), 0)
-#define FAILV(mode) ((mode) == RTK_SUPPORTS ? 0 : -1)
 /* SUPPORTS answers yes; SCRATCH leaves a->scratch_need as the op set it (0 unless Det). */
 #define DONE_IF_NOT_RUN(mode) do { \
     if ((mode) == RTK_SUPPORTS) return 1; \
@@ -72,20 +68,20 @@ static inline int64_t ld_index(const rt_tensor *t, int64_t i) {
 /* Tensor t usable: sane shape; in RUN, data when it holds elements. */
 static int chk_t(rt_kargs *a, int mode, const rt_tensor *t, const char *what) {
     if (!rtk_shape_ok(t))
-        return FAIL0(a, mode, "%s: %s has a bad shape (rank %d)", OPN(a), what, (int)t->rank);
+        return RTK_FAIL0(a, mode, "%s: %s has a bad shape (rank %d)", OPN(a), what, (int)t->rank);
     if (mode == RTK_RUN && !t->data && rt_numel(t) > 0)
-        return FAIL0(a, mode, "%s: %s has no data", OPN(a), what);
+        return RTK_FAIL0(a, mode, "%s: %s has no data", OPN(a), what);
     return 1;
 }
 
 /* Input 0 present and usable, with a float dtype when need_fp. */
 static int chk_x(rt_kargs *a, int mode, int need_fp) {
     if (a->nin < 1 || !rtk_has(a, 0) || a->nout < 1)
-        return FAIL0(a, mode, "%s: needs input 0 and an output", OPN(a));
+        return RTK_FAIL0(a, mode, "%s: needs input 0 and an output", OPN(a));
     const rt_tensor *X = &a->in[0];
     if (!chk_t(a, mode, X, "input 0")) return 0;
     if (need_fp && !is_fp(X->dtype))
-        return FAIL0(a, mode, "%s: dtype %s not supported on CPU (float32, float64, float16)",
+        return RTK_FAIL0(a, mode, "%s: dtype %s not supported on CPU (float32, float64, float16)",
                      OPN(a), rtk_dtype_name(X->dtype));
     return 1;
 }
@@ -93,16 +89,16 @@ static int chk_x(rt_kargs *a, int mode, int need_fp) {
 /* Output i present, dtype dt, exactly these dims. */
 static int chk_out(rt_kargs *a, int mode, int i, int dt, int rank, const int64_t *dims) {
     char e[160], g[160];
-    if (i >= a->nout || a->out[i].rank < 0) return FAIL0(a, mode, "%s: output %d missing", OPN(a), i);
+    if (i >= a->nout || a->out[i].rank < 0) return RTK_FAIL0(a, mode, "%s: output %d missing", OPN(a), i);
     const rt_tensor *o = &a->out[i];
     if (!chk_t(a, mode, o, i ? "output 1" : "output 0")) return 0;
     if (o->dtype != dt)
-        return FAIL0(a, mode, "%s: output %d is %s, expected %s", OPN(a), i,
+        return RTK_FAIL0(a, mode, "%s: output %d is %s, expected %s", OPN(a), i,
                      rtk_dtype_name(o->dtype), rtk_dtype_name(dt));
     int same = o->rank == rank;
     for (int d = 0; same && d < rank; d++) same = o->dims[d] == dims[d];
     if (!same)
-        return FAIL0(a, mode, "%s: output %d has shape %s, expected %s", OPN(a), i,
+        return RTK_FAIL0(a, mode, "%s: output %d has shape %s, expected %s", OPN(a), i,
                      rtk_dims_str(g, sizeof g, o->rank, o->dims), rtk_dims_str(e, sizeof e, rank, dims));
     return 1;
 }
@@ -120,11 +116,11 @@ static int chk_out(rt_kargs *a, int mode, int i, int dt, int rank, const int64_t
  * ignore_index is a run-time error. */
 static int k_loss(rt_kargs *a, int mode) {
     int sce = a->op == RT_OP_SOFTMAXCROSSENTROPYLOSS;
-    if (!chk_x(a, mode, 1)) return FAILV(mode);
+    if (!chk_x(a, mode, 1)) return RTK_FAILV(mode);
     if (a->nin < 2 || !rtk_has(a, 1)) return rtk_fail(a, mode, "%s: input 1 (target) is required", OPN(a));
     const rt_tensor *X = &a->in[0], *T = &a->in[1], *W = rtk_has(a, 2) ? &a->in[2] : NULL;
     if (!chk_t(a, mode, T, "input 1 (target)") || (W && !chk_t(a, mode, W, "input 2 (weight)")))
-        return FAILV(mode);
+        return RTK_FAILV(mode);
     if (X->rank < 2)
         return rtk_fail(a, mode, "%s: input 0 must be [N, C, ...], got rank %d", OPN(a), (int)X->rank);
     if (T->dtype != RT_I32 && T->dtype != RT_I64)
@@ -147,9 +143,9 @@ static int k_loss(rt_kargs *a, int mode) {
     int none = strcmp(rs, "none") == 0, mean = strcmp(rs, "mean") == 0;
     if (!none && !mean && strcmp(rs, "sum") != 0)
         return rtk_fail(a, mode, "%s: reduction '%s' must be none, sum or mean", OPN(a), rs);
-    if (!chk_out(a, mode, 0, X->dtype, none ? T->rank : 0, T->dims)) return FAILV(mode);
+    if (!chk_out(a, mode, 0, X->dtype, none ? T->rank : 0, T->dims)) return RTK_FAILV(mode);
     int has_lp = sce && a->nout >= 2 && a->out[1].rank >= 0;
-    if (has_lp && !chk_out(a, mode, 1, X->dtype, X->rank, X->dims)) return FAILV(mode);
+    if (has_lp && !chk_out(a, mode, 1, X->dtype, X->rank, X->dims)) return RTK_FAILV(mode);
     const rt_attr *iia = rt_attr_find(a->a, a->na, "ignore_index");
     int has_ii = iia && iia->type == RT_ATTR_INT;
     int64_t ii = has_ii ? iia->i : 0;
@@ -208,12 +204,12 @@ static int k_loss(rt_kargs *a, int mode) {
 /* Shrink(input) -> output: x < -lambd ? x + bias : x > lambd ? x - bias : 0; attrs bias (0),
  * lambd (0.5); float or integer tensors (integers computed in double, truncated on store) */
 static int k_shrink(rt_kargs *a, int mode) {
-    if (!chk_x(a, mode, 0)) return FAILV(mode);
+    if (!chk_x(a, mode, 0)) return RTK_FAILV(mode);
     const rt_tensor *X = &a->in[0];
     int dt = X->dtype;
     if (!is_fp(dt) && !rtk_is_int(dt))
         return rtk_fail(a, mode, "Shrink: dtype %s not supported on CPU", rtk_dtype_name(dt));
-    if (!chk_out(a, mode, 0, dt, X->rank, X->dims)) return FAILV(mode);
+    if (!chk_out(a, mode, 0, dt, X->rank, X->dims)) return RTK_FAILV(mode);
     DONE_IF_NOT_RUN(mode);
     float bias = rt_attr_f(a->a, a->na, "bias", 0.0f), lambd = rt_attr_f(a->a, a->na, "lambd", 0.5f);
     int64_t n = rt_numel(X);
@@ -242,14 +238,14 @@ static int k_shrink(rt_kargs *a, int mode) {
  * over channels [c - floor((size-1)/2), c + ceil((size-1)/2)] (clipped to [0, C)); attrs
  * alpha (1e-4), beta (0.75), bias (1.0), size (required, >= 1) */
 static int k_lrn(rt_kargs *a, int mode) {
-    if (!chk_x(a, mode, 1)) return FAILV(mode);
+    if (!chk_x(a, mode, 1)) return RTK_FAILV(mode);
     const rt_tensor *X = &a->in[0];
     if (X->rank < 2)
         return rtk_fail(a, mode, "LRN: input 0 must be [N, C, ...], got rank %d", (int)X->rank);
     const rt_attr *sa = rt_attr_find(a->a, a->na, "size");
     if (!sa || sa->type != RT_ATTR_INT || sa->i < 1)
         return rtk_fail(a, mode, "LRN: attribute size must be given as an int >= 1");
-    if (!chk_out(a, mode, 0, X->dtype, X->rank, X->dims)) return FAILV(mode);
+    if (!chk_out(a, mode, 0, X->dtype, X->rank, X->dims)) return RTK_FAILV(mode);
     DONE_IF_NOT_RUN(mode);
     int dt = X->dtype;
     int64_t size = sa->i, c1 = (size - 1) / 2, c2 = size - 1 - c1;
@@ -279,7 +275,7 @@ static int k_lrn(rt_kargs *a, int mode) {
 /* MeanVarianceNormalization(X) -> Y = (X - mean) / (sqrt(var) + 1e-9), mean and (population)
  * variance taken over attr axes (default [0, 2, 3]) */
 static int k_mvn(rt_kargs *a, int mode) {
-    if (!chk_x(a, mode, 1)) return FAILV(mode);
+    if (!chk_x(a, mode, 1)) return RTK_FAILV(mode);
     const rt_tensor *X = &a->in[0];
     static const int64_t dflt[3] = {0, 2, 3};
     const rt_attr *aa = rt_attr_find(a->a, a->na, "axes");
@@ -300,7 +296,7 @@ static int k_mvn(rt_kargs *a, int mode) {
             return rtk_fail(a, mode, "MeanVarianceNormalization: axis %lld is repeated",
                             (long long)axes[k]);
     }
-    if (!chk_out(a, mode, 0, X->dtype, X->rank, X->dims)) return FAILV(mode);
+    if (!chk_out(a, mode, 0, X->dtype, X->rank, X->dims)) return RTK_FAILV(mode);
     DONE_IF_NOT_RUN(mode);
     /* kept dims (the groups) and reduced dims, each with its element stride */
     int64_t kd[RT_MAX_RANK], ks[RT_MAX_RANK], rd[RT_MAX_RANK], rs[RT_MAX_RANK], stride = 1;
@@ -342,14 +338,14 @@ static int k_mvn(rt_kargs *a, int mode) {
 /* Det(X) -> Y: X [*, M, M] float, Y [*]; LU with partial pivoting in double, in scratch
  * (M*M doubles). An empty (0 x 0) matrix has determinant 1. */
 static int k_det(rt_kargs *a, int mode) {
-    if (!chk_x(a, mode, 1)) return FAILV(mode);
+    if (!chk_x(a, mode, 1)) return RTK_FAILV(mode);
     const rt_tensor *X = &a->in[0];
     if (X->rank < 2 || X->dims[X->rank - 1] != X->dims[X->rank - 2]) {
         char s[160];
         return rtk_fail(a, mode, "Det: input 0 is %s; expected [*, M, M]",
                         rtk_dims_str(s, sizeof s, X->rank, X->dims));
     }
-    if (!chk_out(a, mode, 0, X->dtype, X->rank - 2, X->dims)) return FAILV(mode);
+    if (!chk_out(a, mode, 0, X->dtype, X->rank - 2, X->dims)) return RTK_FAILV(mode);
     int64_t M = X->dims[X->rank - 1];
     if (M > 0 && M > (int64_t)(SIZE_MAX / sizeof(double)) / M)
         return rtk_fail(a, mode, "Det: %lld x %lld matrices are too large", (long long)M, (long long)M);
@@ -400,7 +396,7 @@ static int k_det(rt_kargs *a, int mode) {
  * time_axis (0): 0 and 1 either way round; sequence_lens [batch] int64 (int32 accepted),
  * each in [0, time steps] */
 static int k_revseq(rt_kargs *a, int mode) {
-    if (!chk_x(a, mode, 0)) return FAILV(mode);
+    if (!chk_x(a, mode, 0)) return RTK_FAILV(mode);
     const rt_tensor *X = &a->in[0];
     size_t es = rt_dtype_size(X->dtype);
     if (!es) return rtk_fail(a, mode, "ReverseSequence: dtype %s not supported", rtk_dtype_name(X->dtype));
@@ -413,11 +409,11 @@ static int k_revseq(rt_kargs *a, int mode) {
     if (a->nin < 2 || !rtk_has(a, 1))
         return rtk_fail(a, mode, "ReverseSequence: input 1 (sequence_lens) is required");
     const rt_tensor *L = &a->in[1];
-    if (!chk_t(a, mode, L, "input 1 (sequence_lens)")) return FAILV(mode);
+    if (!chk_t(a, mode, L, "input 1 (sequence_lens)")) return RTK_FAILV(mode);
     int64_t B = X->dims[ba], T = X->dims[ta];
     if ((L->dtype != RT_I64 && L->dtype != RT_I32) || L->rank != 1 || L->dims[0] != B)
         return rtk_fail(a, mode, "ReverseSequence: sequence_lens must be int64 [%lld]", (long long)B);
-    if (!chk_out(a, mode, 0, X->dtype, X->rank, X->dims)) return FAILV(mode);
+    if (!chk_out(a, mode, 0, X->dtype, X->rank, X->dims)) return RTK_FAILV(mode);
     DONE_IF_NOT_RUN(mode);
     for (int64_t b = 0; b < B; b++) {
         int64_t l = ld_index(L, b);

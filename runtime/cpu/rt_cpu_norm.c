@@ -14,10 +14,6 @@
 
 #define OPN(a) rtk_op_name((a)->op)
 
-/* rtk_fail for the checks and plans below, which answer 1 (fine) or 0 (failed, k->err set)
- * in every mode; the op functions turn 0 into their mode's failure value. */
-#define FAIL0(...) (rtk_fail(__VA_ARGS__), 0)
-
 static inline double ld(const void *p, int64_t i, int f64) {
     return f64 ? ((const double *)p)[i] : (double)((const float *)p)[i];
 }
@@ -33,47 +29,47 @@ static int out_present(const rt_kargs *a, int i) { return i < a->nout && a->out[
 static int chk_in(rt_kargs *a, int mode, int i, int dt) {
     const rt_tensor *t = &a->in[i];
     if (!rtk_shape_ok(t))
-        return FAIL0(a, mode, "%s: input %d has a bad shape (rank %d)", OPN(a), i, (int)t->rank);
+        return RTK_FAIL0(a, mode, "%s: input %d has a bad shape (rank %d)", OPN(a), i, (int)t->rank);
     if (t->dtype != dt)
-        return FAIL0(a, mode, "%s: input %d is %s, expected %s", OPN(a), i,
+        return RTK_FAIL0(a, mode, "%s: input %d is %s, expected %s", OPN(a), i,
                         rtk_dtype_name(t->dtype), rtk_dtype_name(dt));
     if (mode == RTK_RUN && !t->data && rt_numel(t) > 0)
-        return FAIL0(a, mode, "%s: input %d has no data", OPN(a), i);
+        return RTK_FAIL0(a, mode, "%s: input %d has no data", OPN(a), i);
     return 1;
 }
 
 /* Output i must be dtype dt with exactly these dims. */
 static int chk_out(rt_kargs *a, int mode, int i, int dt, int rank, const int64_t *dims) {
     char e[128], g[128];
-    if (i >= a->nout) return FAIL0(a, mode, "%s: output %d missing", OPN(a), i);
+    if (i >= a->nout) return RTK_FAIL0(a, mode, "%s: output %d missing", OPN(a), i);
     const rt_tensor *o = &a->out[i];
-    if (!rtk_shape_ok(o)) return FAIL0(a, mode, "%s: output %d has a bad shape", OPN(a), i);
+    if (!rtk_shape_ok(o)) return RTK_FAIL0(a, mode, "%s: output %d has a bad shape", OPN(a), i);
     if (o->dtype != dt)
-        return FAIL0(a, mode, "%s: output %d is %s, expected %s", OPN(a), i,
+        return RTK_FAIL0(a, mode, "%s: output %d is %s, expected %s", OPN(a), i,
                         rtk_dtype_name(o->dtype), rtk_dtype_name(dt));
     int same = o->rank == rank;
     for (int d = 0; same && d < rank; d++) same = o->dims[d] == dims[d];
     if (!same)
-        return FAIL0(a, mode, "%s: output %d has shape %s, expected %s", OPN(a), i,
+        return RTK_FAIL0(a, mode, "%s: output %d has shape %s, expected %s", OPN(a), i,
                         rtk_dims_str(g, sizeof g, o->rank, o->dims), rtk_dims_str(e, sizeof e, rank, dims));
     if (mode == RTK_RUN && !o->data && rt_numel(o) > 0)
-        return FAIL0(a, mode, "%s: output %d has no data", OPN(a), i);
+        return RTK_FAIL0(a, mode, "%s: output %d has no data", OPN(a), i);
     return 1;
 }
 
 /* Common entry checks: X (input 0) float32/float64 with rank >= minrank; output 0 like X.
  * The first `nparams` inputs after X must be present. */
 static int chk_x(rt_kargs *a, int mode, int minrank, int nparams) {
-    if (a->nin < 1 || a->nout < 1) return FAIL0(a, mode, "%s: needs an input and an output", OPN(a));
+    if (a->nin < 1 || a->nout < 1) return RTK_FAIL0(a, mode, "%s: needs an input and an output", OPN(a));
     const rt_tensor *X = &a->in[0];
     if (X->dtype != RT_F32 && X->dtype != RT_F64)
-        return FAIL0(a, mode, "%s: dtype %s not supported on CPU (float32/float64 only)", OPN(a),
+        return RTK_FAIL0(a, mode, "%s: dtype %s not supported on CPU (float32/float64 only)", OPN(a),
                         rtk_dtype_name(X->dtype));
     if (!chk_in(a, mode, 0, X->dtype)) return 0;
     if (X->rank < minrank)
-        return FAIL0(a, mode, "%s: X must have rank >= %d, got %d", OPN(a), minrank, X->rank);
+        return RTK_FAIL0(a, mode, "%s: X must have rank >= %d, got %d", OPN(a), minrank, X->rank);
     for (int i = 1; i <= nparams; i++) {
-        if (!in_present(a, i)) return FAIL0(a, mode, "%s: input %d is required", OPN(a), i);
+        if (!in_present(a, i)) return RTK_FAIL0(a, mode, "%s: input %d is required", OPN(a), i);
         if (!chk_in(a, mode, i, X->dtype)) return 0;
     }
     return chk_out(a, mode, 0, X->dtype, X->rank, X->dims);
@@ -83,11 +79,10 @@ static int chk_x(rt_kargs *a, int mode, int minrank, int nparams) {
 static int chk_vec(rt_kargs *a, int mode, int i, int64_t n, const char *what) {
     const rt_tensor *t = &a->in[i];
     if (t->rank != 1 || t->dims[0] != n)
-        return FAIL0(a, mode, "%s: %s (input %d) must be [%lld]", OPN(a), what, i, (long long)n);
+        return RTK_FAIL0(a, mode, "%s: %s (input %d) must be [%lld]", OPN(a), what, i, (long long)n);
     return 1;
 }
 
-#define FAILV(mode) ((mode) == RTK_SUPPORTS ? 0 : -1)
 #define DONE_IF_NOT_RUN(a, mode) do { \
     if ((mode) == RTK_SUPPORTS) return 1; \
     if ((mode) == RTK_SCRATCH) { (a)->scratch_need = 0; return 0; } } while (0)
@@ -97,7 +92,7 @@ static int chk_vec(rt_kargs *a, int mode, int i, int64_t n, const char *what) {
  * momentum (unused), training_mode (must be 0). Outputs running_mean/var, when an old
  * model lists them, get the input statistics unchanged. */
 static int k_batchnorm(rt_kargs *a, int mode) {
-    if (!chk_x(a, mode, 2, 4)) return FAILV(mode);
+    if (!chk_x(a, mode, 2, 4)) return RTK_FAILV(mode);
     const rt_tensor *X = &a->in[0];
     int f64 = X->dtype == RT_F64;
     if (rt_attr_i(a->a, a->na, "training_mode", 0) != 0 || rt_attr_i(a->a, a->na, "is_test", 1) == 0)
@@ -108,9 +103,9 @@ static int k_batchnorm(rt_kargs *a, int mode) {
     for (int i = 2; i < X->rank; i++) P *= X->dims[i];
     static const char *const what[] = {"", "scale", "B", "input_mean", "input_var"};
     for (int i = 1; i <= 4; i++)
-        if (!chk_vec(a, mode, i, C, what[i])) return FAILV(mode);
+        if (!chk_vec(a, mode, i, C, what[i])) return RTK_FAILV(mode);
     for (int i = 1; i < a->nout && i < 3; i++)
-        if (out_present(a, i) && !chk_out(a, mode, i, X->dtype, 1, &C)) return FAILV(mode);
+        if (out_present(a, i) && !chk_out(a, mode, i, X->dtype, 1, &C)) return RTK_FAILV(mode);
     if (a->nout > 3) return rtk_fail(a, mode, "BatchNormalization: at most 3 outputs in inference");
     DONE_IF_NOT_RUN(a, mode);
     double eps = rt_attr_f(a->a, a->na, "epsilon", 1e-5f);
@@ -157,12 +152,12 @@ static void stats(const void *x, int64_t off, int64_t n, int f64, double eps, do
 /* InstanceNormalization(X, scale, B) -> Y: per (n, c), normalize over the spatial dims,
  * then * scale[c] + B[c]; attr epsilon. */
 static int k_instnorm(rt_kargs *a, int mode) {
-    if (!chk_x(a, mode, 2, 2)) return FAILV(mode);
+    if (!chk_x(a, mode, 2, 2)) return RTK_FAILV(mode);
     const rt_tensor *X = &a->in[0];
     int f64 = X->dtype == RT_F64;
     int64_t C = X->dims[1], P = 1, planes = X->dims[0] * C;
     for (int i = 2; i < X->rank; i++) P *= X->dims[i];
-    if (!chk_vec(a, mode, 1, C, "scale") || !chk_vec(a, mode, 2, C, "B")) return FAILV(mode);
+    if (!chk_vec(a, mode, 1, C, "scale") || !chk_vec(a, mode, 2, C, "B")) return RTK_FAILV(mode);
     DONE_IF_NOT_RUN(a, mode);
     double eps = rt_attr_f(a->a, a->na, "epsilon", 1e-5f);
     const void *x = X->data, *sc = a->in[1].data, *bi = a->in[2].data;
@@ -198,13 +193,13 @@ static int64_t bcast_off(const rt_tensor *t, const int64_t *dims, int n, int64_t
  * stash_type (1: Mean/InvStdDev are float32; else X's dtype). Mean and InvStdDev have
  * X's shape with dims from axis on set to 1. */
 static int k_layernorm(rt_kargs *a, int mode) {
-    if (!chk_x(a, mode, 1, 1)) return FAILV(mode);
+    if (!chk_x(a, mode, 1, 1)) return RTK_FAILV(mode);
     const rt_tensor *X = &a->in[0];
     int f64 = X->dtype == RT_F64, r = X->rank;
     int axis = rtk_axis(rt_attr_i(a->a, a->na, "axis", -1), r);
     if (axis < 0) return rtk_fail(a, mode, "LayerNormalization: axis out of range for rank %d", r);
     int hasb = in_present(a, 2);
-    if (hasb && !chk_in(a, mode, 2, X->dtype)) return FAILV(mode);
+    if (hasb && !chk_in(a, mode, 2, X->dtype)) return RTK_FAILV(mode);
     int64_t outer = 1, D = 1;
     for (int i = 0; i < axis; i++) outer *= X->dims[i];
     for (int i = axis; i < r; i++) D *= X->dims[i];
@@ -226,7 +221,7 @@ static int k_layernorm(rt_kargs *a, int mode) {
     int stash = (int)rt_attr_i(a->a, a->na, "stash_type", 1);
     int sdt = stash == 1 ? RT_F32 : stash == 11 ? RT_F64 : X->dtype;
     for (int i = 1; i < 3; i++)
-        if (out_present(a, i) && !chk_out(a, mode, i, sdt, r, sd)) return FAILV(mode);
+        if (out_present(a, i) && !chk_out(a, mode, i, sdt, r, sd)) return RTK_FAILV(mode);
     if (a->nout > 3) return rtk_fail(a, mode, "LayerNormalization: at most 3 outputs");
     DONE_IF_NOT_RUN(a, mode);
     double eps = rt_attr_f(a->a, a->na, "epsilon", 1e-5f);
@@ -262,7 +257,7 @@ static int k_layernorm(rt_kargs *a, int mode) {
  * bias are per group [num_groups] (opset 18) or per channel [C] (opset 21), told apart by
  * their length; attrs epsilon, num_groups (stash_type: statistics are in double anyway). */
 static int k_groupnorm(rt_kargs *a, int mode) {
-    if (!chk_x(a, mode, 2, 2)) return FAILV(mode);
+    if (!chk_x(a, mode, 2, 2)) return RTK_FAILV(mode);
     const rt_tensor *X = &a->in[0];
     int f64 = X->dtype == RT_F64;
     int64_t N = X->dims[0], C = X->dims[1], P = 1, G = rt_attr_i(a->a, a->na, "num_groups", 0);
@@ -301,7 +296,7 @@ static int k_groupnorm(rt_kargs *a, int mode) {
 /* LpNormalization(X) -> Y = X / ||X||_p along axis; attrs axis (-1), p (1 or 2). A zero
  * norm gives 0 (not 0/0). */
 static int k_lpnorm(rt_kargs *a, int mode) {
-    if (!chk_x(a, mode, 1, 0)) return FAILV(mode);
+    if (!chk_x(a, mode, 1, 0)) return RTK_FAILV(mode);
     const rt_tensor *X = &a->in[0];
     int f64 = X->dtype == RT_F64;
     int axis = rtk_axis(rt_attr_i(a->a, a->na, "axis", -1), X->rank);

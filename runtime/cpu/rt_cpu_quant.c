@@ -17,10 +17,7 @@
 
 #define OPN(a) rtk_op_name((a)->op)
 
-/* As in rt_cpu_nn.c: checks answer 1 (fine) or 0 (failed, k->err set) in every mode, and the
- * op functions turn 0 into their mode's failure value with FAILV. */
-#define FAIL0(...) (rtk_fail(__VA_ARGS__), 0)
-#define FAILV(mode) ((mode) == RTK_SUPPORTS ? 0 : -1)
+/* SUPPORTS answers yes; SCRATCH leaves a->scratch_need as the op set it. */
 #define DONE_IF_NOT_RUN(mode) do { \
     if ((mode) == RTK_SUPPORTS) return 1; \
     if ((mode) == RTK_SCRATCH) return 0; } while (0)
@@ -91,25 +88,25 @@ static inline double quantize1(float v, double zp, double lo, double hi) {
 
 static int chk_t(rt_kargs *a, int mode, const rt_tensor *t, const char *what) {
     if (!rtk_shape_ok(t))
-        return FAIL0(a, mode, "%s: %s has a bad shape (rank %d)", OPN(a), what, (int)t->rank);
+        return RTK_FAIL0(a, mode, "%s: %s has a bad shape (rank %d)", OPN(a), what, (int)t->rank);
     if (mode == RTK_RUN && !t->data && rt_numel(t) > 0)
-        return FAIL0(a, mode, "%s: %s has no data", OPN(a), what);
+        return RTK_FAIL0(a, mode, "%s: %s has no data", OPN(a), what);
     return 1;
 }
 
 /* Output i present, dtype dt, the dims of rank/dims. */
 static int chk_out(rt_kargs *a, int mode, int i, int dt, int rank, const int64_t *dims) {
     char e[160], g[160];
-    if (i >= a->nout || a->out[i].rank < 0) return FAIL0(a, mode, "%s: output %d missing", OPN(a), i);
+    if (i >= a->nout || a->out[i].rank < 0) return RTK_FAIL0(a, mode, "%s: output %d missing", OPN(a), i);
     const rt_tensor *o = &a->out[i];
     if (!chk_t(a, mode, o, "an output")) return 0;
     if (o->dtype != dt)
-        return FAIL0(a, mode, "%s: output %d is %s, expected %s", OPN(a), i,
+        return RTK_FAIL0(a, mode, "%s: output %d is %s, expected %s", OPN(a), i,
                      rtk_dtype_name(o->dtype), rtk_dtype_name(dt));
     int same = o->rank == rank;
     for (int d = 0; same && d < rank; d++) same = o->dims[d] == dims[d];
     if (!same)
-        return FAIL0(a, mode, "%s: output %d has shape %s, expected %s", OPN(a), i,
+        return RTK_FAIL0(a, mode, "%s: output %d has shape %s, expected %s", OPN(a), i,
                      rtk_dims_str(g, sizeof g, o->rank, o->dims), rtk_dims_str(e, sizeof e, rank, dims));
     return 1;
 }
@@ -124,26 +121,26 @@ typedef struct qmap {
 
 static int chk_params(rt_kargs *a, int mode, qmap *m) {
     if (a->nin < 2 || !rtk_has(a, 0) || !rtk_has(a, 1) || a->nout < 1)
-        return FAIL0(a, mode, "%s: needs inputs 0 (x) and 1 (scale) and an output", OPN(a));
+        return RTK_FAIL0(a, mode, "%s: needs inputs 0 (x) and 1 (scale) and an output", OPN(a));
     const rt_tensor *X = &a->in[0], *S = &a->in[1], *Z = rtk_has(a, 2) ? &a->in[2] : NULL;
     if (!chk_t(a, mode, X, "input 0 (x)") || !chk_t(a, mode, S, "input 1 (scale)") ||
         (Z && !chk_t(a, mode, Z, "input 2 (zero point)")))
         return 0;
     int64_t bs = rt_attr_i(a->a, a->na, "block_size", 0);
     if (bs != 0)
-        return FAIL0(a, mode, "%s: blocked quantization (block_size=%lld) is not supported on CPU",
+        return RTK_FAIL0(a, mode, "%s: blocked quantization (block_size=%lld) is not supported on CPU",
                      OPN(a), (long long)bs);
     if (!is_scale_dt(S->dtype))
-        return FAIL0(a, mode, "%s: scale is %s; float32, float16 or bfloat16 supported on CPU",
+        return RTK_FAIL0(a, mode, "%s: scale is %s; float32, float16 or bfloat16 supported on CPU",
                      OPN(a), rtk_dtype_name(S->dtype));
     if (S->rank > 1)
-        return FAIL0(a, mode, "%s: scale must be a scalar or 1-D, got rank %d", OPN(a), (int)S->rank);
+        return RTK_FAIL0(a, mode, "%s: scale must be a scalar or 1-D, got rank %d", OPN(a), (int)S->rank);
     if (Z) {
         int same = Z->rank == S->rank;
         for (int d = 0; same && d < S->rank; d++) same = Z->dims[d] == S->dims[d];
         if (!same) {
             char s1[160], s2[160];
-            return FAIL0(a, mode, "%s: zero point is %s but scale is %s; they must match", OPN(a),
+            return RTK_FAIL0(a, mode, "%s: zero point is %s but scale is %s; they must match", OPN(a),
                          rtk_dims_str(s1, sizeof s1, Z->rank, Z->dims),
                          rtk_dims_str(s2, sizeof s2, S->rank, S->dims));
         }
@@ -157,10 +154,10 @@ static int chk_params(rt_kargs *a, int mode, qmap *m) {
     int64_t axis = rt_attr_i(a->a, a->na, "axis", 1);
     int ax = rtk_axis(axis, X->rank);
     if (ax < 0)
-        return FAIL0(a, mode, "%s: axis %lld is out of range for x of rank %d", OPN(a),
+        return RTK_FAIL0(a, mode, "%s: axis %lld is out of range for x of rank %d", OPN(a),
                      (long long)axis, (int)X->rank);
     if (S->dims[0] != X->dims[ax])
-        return FAIL0(a, mode, "%s: scale has %lld values but axis %d of x has %lld", OPN(a),
+        return RTK_FAIL0(a, mode, "%s: scale has %lld values but axis %d of x has %lld", OPN(a),
                      (long long)S->dims[0], ax, (long long)X->dims[ax]);
     m->C = S->dims[0];
     m->outer = 1, m->inner = 1;
@@ -177,7 +174,7 @@ static int chk_params(rt_kargs *a, int mode, qmap *m) {
  * (0 only) */
 static int k_quantize(rt_kargs *a, int mode) {
     qmap m;
-    if (!chk_params(a, mode, &m)) return FAILV(mode);
+    if (!chk_params(a, mode, &m)) return RTK_FAILV(mode);
     const rt_tensor *X = m.X;
     int xdt = X->dtype;
     if (!is_scale_dt(xdt) && xdt != RT_I32)
@@ -190,7 +187,7 @@ static int k_quantize(rt_kargs *a, int mode) {
     if (m.Z && m.Z->dtype != ydt)
         return rtk_fail(a, mode, "QuantizeLinear: zero point is %s but the output is %s",
                         rtk_dtype_name(m.Z->dtype), rtk_dtype_name(ydt));
-    if (!chk_out(a, mode, 0, ydt, X->rank, X->dims)) return FAILV(mode);
+    if (!chk_out(a, mode, 0, ydt, X->rank, X->dims)) return RTK_FAILV(mode);
     DONE_IF_NOT_RUN(mode);
     double lo, hi;
     qrange(ydt, &lo, &hi);
@@ -220,7 +217,7 @@ static int k_quantize(rt_kargs *a, int mode) {
  * output_dtype's); attrs axis (1), block_size (0 only) */
 static int k_dequantize(rt_kargs *a, int mode) {
     qmap m;
-    if (!chk_params(a, mode, &m)) return FAILV(mode);
+    if (!chk_params(a, mode, &m)) return RTK_FAILV(mode);
     const rt_tensor *X = m.X;
     int xdt = X->dtype;
     if (!is_qint_dt(xdt) && xdt != RT_I32)
@@ -233,7 +230,7 @@ static int k_dequantize(rt_kargs *a, int mode) {
     if (!is_scale_dt(ydt))
         return rtk_fail(a, mode, "DequantizeLinear: output type %s is not supported on CPU "
                         "(float32, float16, bfloat16)", rtk_dtype_name(ydt));
-    if (!chk_out(a, mode, 0, ydt, X->rank, X->dims)) return FAILV(mode);
+    if (!chk_out(a, mode, 0, ydt, X->rank, X->dims)) return RTK_FAILV(mode);
     DONE_IF_NOT_RUN(mode);
     const void *x = X->data, *s = m.S->data, *z = m.Z ? m.Z->data : NULL;
     int sdt = m.S->dtype;
@@ -259,13 +256,13 @@ static int k_dynquant(rt_kargs *a, int mode) {
     if (a->nin < 1 || !rtk_has(a, 0) || a->nout < 3)
         return rtk_fail(a, mode, "DynamicQuantizeLinear: needs input 0 and three outputs");
     const rt_tensor *X = &a->in[0];
-    if (!chk_t(a, mode, X, "input 0 (x)")) return FAILV(mode);
+    if (!chk_t(a, mode, X, "input 0 (x)")) return RTK_FAILV(mode);
     if (X->dtype != RT_F32)
         return rtk_fail(a, mode, "DynamicQuantizeLinear: x is %s; only float32 is defined",
                         rtk_dtype_name(X->dtype));
     if (!chk_out(a, mode, 0, RT_U8, X->rank, X->dims) || !chk_out(a, mode, 1, RT_F32, 0, NULL) ||
         !chk_out(a, mode, 2, RT_U8, 0, NULL))
-        return FAILV(mode);
+        return RTK_FAILV(mode);
     DONE_IF_NOT_RUN(mode);
     const float *x = X->data;
     int64_t n = rt_numel(X);
