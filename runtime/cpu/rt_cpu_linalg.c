@@ -368,11 +368,47 @@ static int win_make(rt_kargs *a, int mode, win *w, const int64_t *kshape_w, int 
 /* ---- Conv ---- */
 
 /* col[(c,kpos), o] = x[c, o*s - pb + kpos*d] (0 outside) for rows [r0,r1) of the im2col matrix
- * of one group of one image; x is [C_g, in...], col is [C_g*prod(k), prod(out)]. */
+ * of one group of one image; x is [C_g, in...], col is [C_g*prod(k), prod(out)]. Along the last
+ * axis the in-image columns are found once per row and copied (memcpy at stride 1) between
+ * zero-filled edges; 2-D has its own loop. A bounds check per element cost resnet 56% of its
+ * time; this takes resnet from 3.3 to 2.6 ms/batch at 1 thread (bench/README.md, section 1). */
 #define DEF_IM2COL(T, NAME)                                                                   \
+/* 2-D, without the N-D odometer: output rows outside [i0, i1) and columns outside [j0, j1)  \
+ * read the padding (zero); the rest is one run per output row. */                           \
+static void NAME##_2d(const win *w, const T *x, T *col, int64_t rows, int nt) {               \
+    int64_t H = w->in[0], W = w->in[1], OH = w->out[0], OW = w->out[1], k1 = w->k[1];        \
+    int64_t s0 = w->s[0], s1 = w->s[1], kp = w->kp;                                           \
+    _Pragma("omp parallel for num_threads(nt) schedule(static)")                              \
+    for (int64_t r = 0; r < rows; r++) {                                                      \
+        int64_t c = r / kp, kr = r % kp, ki = kr / k1, kj = kr % k1;                          \
+        const T *xc = x + c * H * W;                                                          \
+        T *dst = col + r * OH * OW;                                                           \
+        int64_t hb = ki * w->d[0] - w->pb[0], cb = kj * w->d[1] - w->pb[1];                   \
+        int64_t i0 = hb < 0 ? (-hb + s0 - 1) / s0 : 0, j0 = cb < 0 ? (-cb + s1 - 1) / s1 : 0;   \
+        int64_t i1 = H - hb > 0 ? (H - hb + s0 - 1) / s0 : 0;                                 \
+        int64_t j1 = W - cb > 0 ? (W - cb + s1 - 1) / s1 : 0;                                 \
+        if (i1 > OH) i1 = OH;                                                                 \
+        if (i0 > i1) i0 = i1;                                                                 \
+        if (j1 > OW) j1 = OW;                                                                 \
+        if (j0 > j1) j0 = j1;                                                                 \
+        memset(dst, 0, (size_t)(i0 * OW) * sizeof(T));                                        \
+        memset(dst + i1 * OW, 0, (size_t)((OH - i1) * OW) * sizeof(T));                       \
+        for (int64_t oh = i0; oh < i1; oh++) {                                                \
+            T *dr = dst + oh * OW;                                                            \
+            for (int64_t j = 0; j < j0; j++) dr[j] = (T)0;                                    \
+            if (j1 > j0) {                                                                    \
+                const T *xr = xc + (oh * s0 + hb) * W + cb + j0 * s1;                         \
+                if (s1 == 1) for (int64_t j = j0; j < j1; j++) dr[j] = xr[j - j0];            \
+                else for (int64_t j = j0; j < j1; j++) dr[j] = xr[(j - j0) * s1];             \
+            }                                                                                 \
+            for (int64_t j = j1; j < OW; j++) dr[j] = (T)0;                                   \
+        }                                                                                     \
+    }                                                                                         \
+}                                                                                             \
 static void NAME(const win *w, const T *x, T *col, int64_t rows, int nt) {                    \
     int n = w->nsp, L = n - 1;                                                                \
     if (w->pout == 0) return;                                                                 \
+    if (n == 2) { NAME##_2d(w, x, col, rows, nt); return; }                                   \
     _Pragma("omp parallel for num_threads(nt) schedule(static)")                              \
     for (int64_t r = 0; r < rows; r++) {                                                      \
         int64_t c = r / w->kp, kr = r % w->kp, kpos[RT_MAX_RANK], opos[RT_MAX_RANK] = {0};    \
@@ -380,6 +416,11 @@ static void NAME(const win *w, const T *x, T *col, int64_t rows, int nt) {      
         const T *xc = x + c * w->pin;                                                         \
         T *dst = col + r * w->pout;                                                           \
         int64_t base = kpos[L] * w->d[L] - w->pb[L], nl = w->out[L], il = w->in[L];           \
+        /* the last axis reads x inside the image for output columns [j0, j1) */             \
+        int64_t sl = w->s[L], j0 = base < 0 ? (-base + sl - 1) / sl : 0;                     \
+        int64_t j1 = il - base > 0 ? (il - base + sl - 1) / sl : 0;                           \
+        if (j1 > nl) j1 = nl;                                                                 \
+        if (j0 > j1) j0 = j1;                                                                 \
         for (int64_t o = 0; o < w->pout; o += nl) {                                           \
             int64_t off = 0;                                                                  \
             int ok = 1;                                                                       \
@@ -392,10 +433,11 @@ static void NAME(const win *w, const T *x, T *col, int64_t rows, int nt) {      
                 for (int64_t j = 0; j < nl; j++) dst[o + j] = (T)0;                           \
             } else {                                                                          \
                 const T *xr = xc + off * il;                                                  \
-                for (int64_t j = 0; j < nl; j++) {                                            \
-                    int64_t ip = j * w->s[L] + base;                                          \
-                    dst[o + j] = (ip >= 0 && ip < il) ? xr[ip] : (T)0;                        \
-                }                                                                             \
+                T *dr = dst + o;                                                              \
+                for (int64_t j = 0; j < j0; j++) dr[j] = (T)0;                                \
+                if (sl == 1) memcpy(dr + j0, xr + j0 + base, (size_t)(j1 - j0) * sizeof(T));  \
+                else for (int64_t j = j0; j < j1; j++) dr[j] = xr[j * sl + base];             \
+                for (int64_t j = j1; j < nl; j++) dr[j] = (T)0;                               \
             }                                                                                 \
             for (int i = L - 1; i >= 0; i--) {                                                \
                 if (++opos[i] < w->out[i]) break;                                             \

@@ -269,6 +269,55 @@ static void t_conv(void) {
     check_vals((float[]){9}, y3, 1, 1e-5, "Conv 3-D corners");
 }
 
+/* Conv against a direct loop in double over assorted pads, strides and dilations (im2col copies
+ * whole in-image runs between zero edges; this covers runs that are empty, partial and whole). */
+static void conv_direct(const float *x, const float *w, float *y, int C, int M, int H, int W_,
+                        int kh, int kw, const int *pd, const int *st, const int *dl, int OH,
+                        int OW) {
+    for (int m = 0; m < M; m++)
+        for (int oh = 0; oh < OH; oh++)
+            for (int ow = 0; ow < OW; ow++) {
+                double acc = 0;
+                for (int c = 0; c < C; c++)
+                    for (int i = 0; i < kh; i++)
+                        for (int j = 0; j < kw; j++) {
+                            int ih = oh * st[0] - pd[0] + i * dl[0];
+                            int iw = ow * st[1] - pd[1] + j * dl[1];
+                            if (ih < 0 || ih >= H || iw < 0 || iw >= W_) continue;
+                            acc += (double)x[(c * H + ih) * W_ + iw] *
+                                   w[((m * C + c) * kh + i) * kw + j];
+                        }
+                y[(m * OH + oh) * OW + ow] = (float)acc;
+            }
+}
+static void t_conv_sweep(void) {
+    static float x[2 * 7 * 9], w[3 * 2 * 3 * 4], y[3 * 20 * 20], ye[3 * 20 * 20];
+    for (int i = 0; i < NA(x); i++) x[i] = (float)((i * 37) % 23) - 11;
+    for (int i = 0; i < NA(w); i++) w[i] = (float)((i * 11) % 7) - 3;
+    int bad = 0, cases = 0;
+    for (int pb = 0; pb <= 4; pb++)
+        for (int pe = 0; pe <= 3; pe += 3)
+            for (int s = 1; s <= 3; s++)
+                for (int d = 1; d <= 2; d++) {
+                    int C = 2, M = 3, H = 7, W_ = 9, kh = 3, kw = 4;
+                    int pd[2] = {pe, pb}, st[2] = {s, s == 1 ? 1 : s - 1}, dl[2] = {d, d};
+                    int OH = (H + pe + pe - (kh - 1) * d - 1) / st[0] + 1;
+                    int OW = (W_ + pb + pe - (kw - 1) * d - 1) / st[1] + 1;
+                    if (OH < 1 || OW < 1) continue;
+                    rt_attr at[] = {AINTS("pads", pe, pb, pe, pe), AINTS("strides", st[0], st[1]),
+                                    AINTS("dilations", d, d)};
+                    rt_tensor in[2] = {TF(x, 4, 1, C, H, W_), TF(w, 4, M, C, kh, kw)},
+                              out[1] = {TF(y, 4, 1, M, OH, OW)};
+                    conv_direct(x, w, ye, C, M, H, W_, kh, kw, pd, st, dl, OH, OW);
+                    cases++;
+                    if (run(RT_OP_CONV, at, NA(at), in, 2, out, 1) != 0) { bad++; continue; }
+                    for (int i = 0; i < M * OH * OW; i++)
+                        if (fabs((double)y[i] - ye[i]) > 1e-3) { bad++; break; }
+                }
+    CHECK(bad == 0 && cases > 40,
+          "Conv 2-D, pads/strides/dilations: matches a direct loop (%d cases, %d bad)", cases, bad);
+}
+
 static void t_convtranspose(void) {
     float x[] = {1, 2, 3, 4}, w[] = {1, 1, 1, 1}, y9[9], y16[16], y1[1];
     rt_tensor in[2] = {TF(x, 4, 1, 1, 2, 2), TF(w, 4, 1, 1, 2, 2)}, out[1] = {TF(y9, 4, 1, 1, 3, 3)};
@@ -395,6 +444,7 @@ int main(void) {
     t_gemm();
     t_einsum();
     t_conv();
+    t_conv_sweep();
     t_convtranspose();
     t_pools();
     T_DONE();
