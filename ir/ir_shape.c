@@ -693,29 +693,41 @@ static ir_dim sh_win_out(sh_ctx *c, const sh_win *w, int i, ir_dim in, int ceil_
     return sh_known(q + 1);
 }
 
+/* What Conv and ConvTranspose check alike: X and W of one rank >= 3 (the output unknown when
+ * neither rank is), group >= 1. 0 to go on, 1 when the node is done (error or unknown). */
+static int sh_conv_common(sh_ctx *c, const ir_value *x, const ir_value *w, int dt, int *rank,
+                          int64_t *groupp) {
+    int r = x->rank >= 0 ? x->rank : w->rank;
+    if (x->rank >= 0 && w->rank >= 0 && x->rank != w->rank) {
+        sh_err(c, "input 0 has rank %d but the weights (input 1) have rank %d", x->rank, w->rank);
+        return 1;
+    }
+    if (r < 0) {
+        sh_out(c, 0, dt, -1, NULL);
+        return 1;
+    }
+    if (r < 3) {
+        sh_err(c, "input %d must have rank >= 3, got %d", x->rank >= 0 ? 0 : 1, r);
+        return 1;
+    }
+    int64_t group = ir_attr_int(c->n, "group", 1);
+    if (group < 1) {
+        sh_err(c, "attribute group is %lld; must be >= 1", (long long)group);
+        return 1;
+    }
+    *rank = r;
+    *groupp = group;
+    return 0;
+}
+
 /* Conv(X, W, B?) -> Y; X [N,C,D...], W [M, C/group, k...]; attrs auto_pad, dilations, group,
  * kernel_shape, pads, strides */
 static void sh_conv(sh_ctx *c) {
     const ir_value *x = sh_in(c, 0), *w = sh_in(c, 1), *b = sh_in(c, 2);
     int dt = x->dtype;
-    int r = x->rank >= 0 ? x->rank : w->rank;
-    if (x->rank >= 0 && w->rank >= 0 && x->rank != w->rank) {
-        sh_err(c, "input 0 has rank %d but the weights (input 1) have rank %d", x->rank, w->rank);
-        return;
-    }
-    if (r < 0) {
-        sh_out(c, 0, dt, -1, NULL);
-        return;
-    }
-    if (r < 3) {
-        sh_err(c, "input %d must have rank >= 3, got %d", x->rank >= 0 ? 0 : 1, r);
-        return;
-    }
-    int64_t group = ir_attr_int(c->n, "group", 1);
-    if (group < 1) {
-        sh_err(c, "attribute group is %lld; must be >= 1", (long long)group);
-        return;
-    }
+    int r;
+    int64_t group;
+    if (sh_conv_common(c, x, w, dt, &r, &group)) return;
     int n = r - 2;
     ir_dim y[IR_MAX_RANK];
     y[0] = x->rank >= 0 ? x->dims[0] : sh_unknown();
@@ -754,24 +766,9 @@ static void sh_conv(sh_ctx *c) {
 static void sh_conv_transpose(sh_ctx *c) {
     const ir_value *x = sh_in(c, 0), *w = sh_in(c, 1);
     int dt = x->dtype;
-    int r = x->rank >= 0 ? x->rank : w->rank;
-    if (x->rank >= 0 && w->rank >= 0 && x->rank != w->rank) {
-        sh_err(c, "input 0 has rank %d but the weights (input 1) have rank %d", x->rank, w->rank);
-        return;
-    }
-    if (r < 0) {
-        sh_out(c, 0, dt, -1, NULL);
-        return;
-    }
-    if (r < 3) {
-        sh_err(c, "input %d must have rank >= 3, got %d", x->rank >= 0 ? 0 : 1, r);
-        return;
-    }
-    int64_t group = ir_attr_int(c->n, "group", 1);
-    if (group < 1) {
-        sh_err(c, "attribute group is %lld; must be >= 1", (long long)group);
-        return;
-    }
+    int r;
+    int64_t group;
+    if (sh_conv_common(c, x, w, dt, &r, &group)) return;
     int n = r - 2;
     ir_dim y[IR_MAX_RANK];
     y[0] = x->rank >= 0 ? x->dims[0] : sh_unknown();
