@@ -6,6 +6,7 @@
 #include <string.h>
 #include "rt_cpu.h"
 #include "t.h"
+#include "tk.h"
 
 #define DIMS(...) (int64_t[]){__VA_ARGS__}, (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t))
 
@@ -16,30 +17,6 @@ static rt_tensor ten(int dt, void *data, const int64_t *dims, int rank) {
 }
 static rt_tensor scalar(int dt, void *data) { rt_tensor t = {dt, 0, {0}, data}; return t; }
 
-static rt_kctx K;
-
-/* supports + run; returns 0 if both succeeded (K.err says why not). */
-static int go(int op, const rt_attr *at, int na, rt_tensor *in, int nin, rt_tensor *out, int nout) {
-    K.nthreads = 2;
-    if (!rt_cpu_supports(op, at, na, in, nin, out, nout, &K)) return 1;
-    if (rt_cpu_scratch(op, at, na, in, nin, out, nout) != 0) return 2;
-    return rt_cpu_run(op, at, na, in, nin, out, nout, &K) ? 3 : 0;
-}
-
-static int near_f(const float *e, const float *g, int n, double tol) {
-    for (int i = 0; i < n; i++) {
-        if (isnan(e[i]) ? !isnan(g[i]) : fabs((double)e[i] - g[i]) > tol) {
-            printf("    [%d] expected %.9g got %.9g\n", i, e[i], g[i]);
-            return 0;
-        }
-    }
-    return 1;
-}
-static int eq_i64(const int64_t *e, const int64_t *g, int n) {
-    for (int i = 0; i < n; i++)
-        if (e[i] != g[i]) { printf("    [%d] expected %lld got %lld\n", i, (long long)e[i], (long long)g[i]); return 0; }
-    return 1;
-}
 static int eq_u8(const uint8_t *e, const uint8_t *g, int n) {
     for (int i = 0; i < n; i++)
         if (e[i] != g[i]) { printf("    [%d] expected %d got %d\n", i, e[i], g[i]); return 0; }

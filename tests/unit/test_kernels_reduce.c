@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include "rt_cpu.h"
 #include "t.h"
+#include "tk.h"
 
 #define DIMS(...) (int64_t[]){__VA_ARGS__}, (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t))
 
@@ -19,29 +20,6 @@ static rt_attr ai(const char *name, int64_t v) {
     return a;
 }
 
-static rt_kctx K;
-
-static int go(int op, const rt_attr *at, int na, rt_tensor *in, int nin, rt_tensor *out, int nout) {
-    K.nthreads = 2;
-    if (!rt_cpu_supports(op, at, na, in, nin, out, nout, &K)) return 1;
-    if (rt_cpu_scratch(op, at, na, in, nin, out, nout) != 0) return 2;
-    return rt_cpu_run(op, at, na, in, nin, out, nout, &K) ? 3 : 0;
-}
-
-static int near_f(const float *e, const float *g, int n, double tol) {
-    for (int i = 0; i < n; i++) {
-        if (isnan(e[i]) ? !isnan(g[i]) : fabs((double)e[i] - g[i]) > tol) {
-            printf("    [%d] expected %.9g got %.9g\n", i, e[i], g[i]);
-            return 0;
-        }
-    }
-    return 1;
-}
-static int eq_i64(const int64_t *e, const int64_t *g, int n) {
-    for (int i = 0; i < n; i++)
-        if (e[i] != g[i]) { printf("    [%d] expected %lld got %lld\n", i, (long long)e[i], (long long)g[i]); return 0; }
-    return 1;
-}
 
 static void test_softmax(void) {
     float x[6] = {1, 2, 3, 1, 1, 1}, y[6];
