@@ -471,12 +471,12 @@ static void test_erf_sweep(void) {
     rt_tensor in = ten(RT_F32, x, DIMS(NP)), out = ten(RT_F32, y, DIMS(NP));
     CHECK_EQ_I(0, go(RT_OP_ERF, NULL, 0, &in, 1, &out, 1), "Erf over [-6, 6] runs");
     double emax = 0, gmax = 0;
-    for (int i = 0; i < NP; i++) emax = fmax(emax, fabs((double)y[i] - erf((double)x[i])));
+    for (int i = 0; i < NP; i++) emax = max_err(emax, fabs((double)y[i] - erf((double)x[i])));
     CHECK(emax <= 2e-7, "Erf max abs error %.3g <= 2e-7 over [-6, 6]", emax);
     CHECK_EQ_I(0, go(RT_OP_GELU, NULL, 0, &in, 1, &out, 1), "Gelu over [-6, 6] runs");
     for (int i = 0; i < NP; i++) {
         double xd = x[i], g = 0.5 * xd * (1 + erf(xd / sqrt(2.0)));
-        gmax = fmax(gmax, fabs((double)y[i] - g) / fmax(1.0, fabs(xd)));
+        gmax = max_err(gmax, fabs((double)y[i] - g) / fmax(1.0, fabs(xd)));
     }
     CHECK(gmax <= 4e-7, "Gelu max error %.3g <= 4e-7 (abs, relative above |x| = 1)", gmax);
     float sx[5] = {NAN, INFINITY, -INFINITY, -0.0f, 100}, sy[5];

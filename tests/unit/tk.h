@@ -18,9 +18,15 @@ static inline int go(int op, const rt_attr *at, int na, rt_tensor *in, int nin, 
     return rt_cpu_run(op, at, na, in, nin, out, nout, &K) ? 3 : 0;
 }
 
+/* e[i] and g[i] match when both are NaN, equal (infinities too) or within tol; anything else,
+ * NaN in one of them included, is a mismatch: the test is written as !(|e-g| <= tol). */
+static inline int near1(double e, double g, double tol) {
+    return (isnan(e) && isnan(g)) || e == g || fabs(e - g) <= tol;
+}
+
 static inline int near_f(const float *e, const float *g, int n, double tol) {
     for (int i = 0; i < n; i++) {
-        if (isnan(e[i]) ? !isnan(g[i]) : fabs((double)e[i] - g[i]) > tol) {
+        if (!near1(e[i], g[i], tol)) {
             printf("    [%d] expected %.9g got %.9g\n", i, e[i], g[i]);
             return 0;
         }
@@ -36,5 +42,8 @@ static inline int eq_i64(const int64_t *e, const int64_t *g, int n) {
         }
     return 1;
 }
+
+/* The largest of two errors, NaN winning (fmax drops a NaN, which would hide it). */
+static inline double max_err(double m, double d) { return isnan(m) || d <= m ? m : d; }
 
 #endif
