@@ -42,7 +42,7 @@ def main(argv):
             return 1
         if bitwise:
             if a.tobytes() != b.tobytes():
-                d = np.abs(a.astype(np.float64) - b.astype(np.float64)).max()
+                d = np.nanmax(np.abs(a.astype(np.float64) - b.astype(np.float64))) if a.size else 0
                 print(f"{os.path.basename(r)}: not bitwise equal (max abs diff {d:.3g})")
                 return 1
             continue
@@ -52,8 +52,10 @@ def main(argv):
             bad = ~(err <= tol) & ~(np.isnan(a) & np.isnan(b))
             worst = max(worst, float(np.nanmax(err)) if err.size else 0.0)
             if bad.any():
+                nan_bad = int((bad & (np.isnan(a) != np.isnan(b))).sum())
                 print(f"{os.path.basename(r)}: {int(bad.sum())} of {a.size} values outside "
-                      f"rtol {rtol} atol {atol} (max abs err {worst:.3g})")
+                      f"rtol {rtol} atol {atol} ({nan_bad} NaN against a number; max abs err "
+                      f"of the others {worst:.3g})")
                 return 1
         elif not np.array_equal(a, b):
             print(f"{os.path.basename(r)}: integer/bool values differ")
