@@ -71,12 +71,129 @@ static int64_t numel_checked(const rt_host_tensor *t) {
     return n;
 }
 
-/* ---- .npy ---- */
-static const struct { const char *descr; int dt; } npy_types[] = {
-    {"<f4", RT_F32}, {"<f8", RT_F64}, {"<i8", RT_I64}, {"<i4", RT_I32}, {"<i2", RT_I16},
-    {"|i1", RT_I8},  {"|u1", RT_U8},  {"<u2", RT_U16}, {"<u4", RT_U32}, {"<u8", RT_U64},
-    {"|b1", RT_BOOL}, {"<f2", RT_F16},
+/* ---- .npy ----
+ * The header is a Python dict literal holding exactly 'descr', 'fortran_order' and 'shape', in
+ * any order (what numpy.lib.format checks):  {'descr': '<f4', 'fortran_order': False,
+ * 'shape': (2, 3), }.  descr is a byte order ('<' little, '>' big, '|' or '=' this little-endian
+ * host) and a kind and size; big-endian data is byte-swapped and Fortran-order data transposed
+ * into the C order (row-major) that the runtime uses. */
+static const struct { const char *code; int dt; } npy_types[] = {
+    {"f4", RT_F32}, {"f8", RT_F64}, {"i8", RT_I64}, {"i4", RT_I32}, {"i2", RT_I16},
+    {"i1", RT_I8},  {"u1", RT_U8},  {"u2", RT_U16}, {"u4", RT_U32}, {"u8", RT_U64},
+    {"b1", RT_BOOL}, {"f2", RT_F16},
 };
+
+typedef struct npy_header {
+    char descr[16];
+    int fortran, rank;
+    int64_t dims[RT_MAX_RANK];
+} npy_header;
+
+static const char *npy_ws(const char *p) {
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
+    return p;
+}
+
+/* A quoted string ('...' or "...") at *pp into out (cap bytes with the NUL); 0 or -1. */
+static int npy_string(const char **pp, char *out, size_t cap) {
+    const char *p = *pp;
+    char q = *p;
+    if (q != '\'' && q != '"') return -1;
+    const char *e = strchr(p + 1, q);
+    if (!e || (size_t)(e - p - 1) >= cap) return -1;
+    memcpy(out, p + 1, (size_t)(e - p - 1));
+    out[e - p - 1] = 0;
+    *pp = e + 1;
+    return 0;
+}
+
+/* Parse the header dict h; on error a message (without the path) in why. */
+static int npy_parse_header(const char *h, npy_header *nh, char *why, size_t whylen) {
+    enum { K_DESCR = 1, K_FORTRAN = 2, K_SHAPE = 4 };
+    int seen = 0;
+    memset(nh, 0, sizeof *nh);
+    const char *p = npy_ws(h);
+    if (*p++ != '{') return snprintf(why, whylen, "header is not a dict"), -1;
+    for (;;) {
+        p = npy_ws(p);
+        if (*p == '}') break;
+        char key[32];
+        if (npy_string(&p, key, sizeof key)) return snprintf(why, whylen, "bad key in header"), -1;
+        p = npy_ws(p);
+        if (*p++ != ':') return snprintf(why, whylen, "no ':' after '%s' in header", key), -1;
+        p = npy_ws(p);
+        int k = !strcmp(key, "descr") ? K_DESCR : !strcmp(key, "fortran_order") ? K_FORTRAN
+              : !strcmp(key, "shape") ? K_SHAPE : 0;
+        if (!k) return snprintf(why, whylen, "unexpected key '%s' in header", key), -1;
+        if (seen & k) return snprintf(why, whylen, "key '%s' twice in header", key), -1;
+        seen |= k;
+        if (k == K_DESCR) {
+            if (npy_string(&p, nh->descr, sizeof nh->descr))
+                return snprintf(why, whylen, "bad 'descr' in header (a structured dtype?)"), -1;
+        } else if (k == K_FORTRAN) {
+            if (!strncmp(p, "True", 4)) nh->fortran = 1, p += 4;
+            else if (!strncmp(p, "False", 5)) nh->fortran = 0, p += 5;
+            else return snprintf(why, whylen, "'fortran_order' is neither True nor False"), -1;
+        } else {
+            if (*p++ != '(') return snprintf(why, whylen, "'shape' is not a tuple"), -1;
+            for (;;) {
+                p = npy_ws(p);
+                if (*p == ')') break;
+                if (*p < '0' || *p > '9')
+                    return snprintf(why, whylen, "bad 'shape' in header (dims are integers >= 0)"), -1;
+                int64_t v = 0;
+                for (; *p >= '0' && *p <= '9'; p++) {
+                    if (v > (INT64_MAX - (*p - '0')) / 10)
+                        return snprintf(why, whylen, "a dimension in 'shape' overflows int64"), -1;
+                    v = v * 10 + (*p - '0');
+                }
+                if (nh->rank >= RT_MAX_RANK)
+                    return snprintf(why, whylen, "rank > %d in 'shape'", RT_MAX_RANK), -1;
+                nh->dims[nh->rank++] = v;
+                p = npy_ws(p);
+                if (*p == ',') p++;
+                else if (*p != ')') return snprintf(why, whylen, "bad 'shape' in header"), -1;
+            }
+            p++;
+        }
+        p = npy_ws(p);
+        if (*p == ',') p++;
+        else if (*p != '}') return snprintf(why, whylen, "bad separator after '%s' in header", key), -1;
+    }
+    if (*npy_ws(p + 1)) return snprintf(why, whylen, "junk after the header dict"), -1;
+    if (seen != (K_DESCR | K_FORTRAN | K_SHAPE))
+        return snprintf(why, whylen, "header lacks %s", !(seen & K_DESCR) ? "'descr'"
+                        : !(seen & K_FORTRAN) ? "'fortran_order'" : "'shape'"), -1;
+    return 0;
+}
+
+/* Reverse the bytes of each of n elements of es bytes. */
+static void npy_byteswap(uint8_t *d, int64_t n, size_t es) {
+    for (int64_t i = 0; i < n; i++, d += es)
+        for (size_t a = 0, b = es - 1; a < b; a++, b--) {
+            uint8_t x = d[a];
+            d[a] = d[b];
+            d[b] = x;
+        }
+}
+
+/* src holds t's n elements in Fortran order (the first index fastest); write them to dst in
+ * C order. */
+static void npy_from_fortran(const rt_host_tensor *t, const uint8_t *src, uint8_t *dst, int64_t n) {
+    size_t es = rt_dtype_size(t->dtype);
+    int64_t fstride[RT_MAX_RANK], idx[RT_MAX_RANK] = {0}, off = 0;
+    int64_t s = 1;
+    for (int k = 0; k < t->rank; k++) fstride[k] = s, s *= t->dims[k];
+    for (int64_t i = 0; i < n; i++) {
+        memcpy(dst + (size_t)i * es, src + (size_t)off * es, es);
+        for (int k = t->rank - 1; k >= 0; k--) { /* next C-order index; off follows */
+            off += fstride[k];
+            if (++idx[k] < t->dims[k]) break;
+            off -= fstride[k] * t->dims[k];
+            idx[k] = 0;
+        }
+    }
+}
 
 int rt_tensor_read_npy(const char *path, rt_host_tensor *t, char *err, size_t errlen) {
     memset(t, 0, sizeof *t);
@@ -97,7 +214,7 @@ int rt_tensor_read_npy(const char *path, rt_host_tensor *t, char *err, size_t er
         hlen = (size_t)b[8] | (size_t)b[9] << 8 | (size_t)b[10] << 16 | (size_t)b[11] << 24;
         hoff = 12;
     } else {
-        snprintf(err, errlen, "%s: unsupported .npy version %d", path, b[6]);
+        snprintf(err, errlen, "%s: unsupported .npy version %d.%d", path, b[6], b[7]);
         goto out;
     }
     if (hlen > len - hoff) {
@@ -105,85 +222,78 @@ int rt_tensor_read_npy(const char *path, rt_host_tensor *t, char *err, size_t er
         goto out;
     }
     char *h = malloc(hlen + 1);
-    if (!h) { snprintf(err, errlen, "out of memory"); goto out; }
+    if (!h) { snprintf(err, errlen, "%s: out of memory", path); goto out; }
     memcpy(h, b + hoff, hlen);
     h[hlen] = 0;
-    /* {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), } */
-    char *d = strstr(h, "'descr'"), *fo = strstr(h, "'fortran_order'"), *sh = strstr(h, "'shape'");
-    if (!d || !fo || !sh) {
-        snprintf(err, errlen, "%s: header lacks descr/fortran_order/shape", path);
-        free(h);
-        goto out;
-    }
-    char descr[8] = "";
-    char *q = strchr(d + 7, '\'');
-    if (q) {
-        char *e = strchr(q + 1, '\'');
-        if (e && e - q - 1 < (int)sizeof descr) memcpy(descr, q + 1, (size_t)(e - q - 1));
-    }
-    t->dtype = 0;
-    for (size_t i = 0; i < sizeof npy_types / sizeof npy_types[0]; i++)
-        if (!strcmp(descr, npy_types[i].descr)) t->dtype = npy_types[i].dt;
-    if (!t->dtype) {
-        snprintf(err, errlen, "%s: unsupported dtype '%s' (little-endian numeric or bool only)",
-                 path, descr);
-        free(h);
-        goto out;
-    }
-    if (strstr(fo, "True") && strstr(fo, "True") < sh + 1000 && strstr(fo, "True") < strchr(fo, ',')) {
-        snprintf(err, errlen, "%s: Fortran-order arrays are not supported (save with C order)", path);
-        free(h);
-        goto out;
-    }
-    char *p = strchr(sh, '(');
-    char *e = p ? strchr(p, ')') : NULL;
-    if (!p || !e) {
-        snprintf(err, errlen, "%s: bad shape in header", path);
-        free(h);
-        goto out;
-    }
-    p++;
-    while (p < e) {
-        while (p < e && (*p == ' ' || *p == ',')) p++;
-        if (p >= e) break;
-        char *end;
-        long long v = strtoll(p, &end, 10);
-        if (end == p || v < 0 || t->rank >= RT_MAX_RANK) {
-            snprintf(err, errlen, "%s: bad shape in header (rank <= %d, dims >= 0)", path, RT_MAX_RANK);
-            free(h);
-            goto out;
-        }
-        t->dims[t->rank++] = v;
-        p = end;
-    }
+    npy_header nh;
+    char why[128];
+    int bad = strlen(h) != hlen ? (snprintf(why, sizeof why, "NUL byte in the header"), -1)
+                                : npy_parse_header(h, &nh, why, sizeof why);
     free(h);
+    if (bad) {
+        snprintf(err, errlen, "%s: %s", path, why);
+        goto out;
+    }
+    char bo = nh.descr[0];
+    for (size_t i = 0; i < sizeof npy_types / sizeof npy_types[0]; i++)
+        if (strchr("<>|=", bo) && bo && !strcmp(nh.descr + 1, npy_types[i].code)) t->dtype = npy_types[i].dt;
+    if (!t->dtype) {
+        snprintf(err, errlen, "%s: unsupported dtype '%s' (numeric or bool only: f2 f4 f8 i1-i8 "
+                 "u1-u8 b1)", path, nh.descr);
+        goto out;
+    }
+    t->rank = nh.rank;
+    memcpy(t->dims, nh.dims, sizeof t->dims);
     int64_t n = numel_checked(t);
-    size_t es = rt_dtype_size(t->dtype);
-    if (n < 0 || (size_t)n > (len - hoff - hlen) / es || (size_t)n * es != len - hoff - hlen) {
+    size_t es = rt_dtype_size(t->dtype), have = len - hoff - hlen;
+    if (n < 0) {
+        snprintf(err, errlen, "%s: the shape's element count overflows", path);
+        goto out;
+    }
+    if ((uint64_t)n > have / es || (size_t)n * es != have) {
         snprintf(err, errlen, "%s: data is %zu bytes, shape and dtype say %lld elements of %zu",
-                 path, len - hoff - hlen, (long long)n, es);
+                 path, have, (long long)n, es);
         goto out;
     }
     t->nbytes = (size_t)n * es;
     t->data = malloc(t->nbytes ? t->nbytes : 1);
-    if (!t->data) { snprintf(err, errlen, "out of memory"); goto out; }
-    memcpy(t->data, b + hoff + hlen, t->nbytes);
+    if (!t->data) { snprintf(err, errlen, "%s: out of memory", path); goto out; }
+    if (nh.fortran && t->rank > 1) npy_from_fortran(t, b + hoff + hlen, t->data, n);
+    else memcpy(t->data, b + hoff + hlen, t->nbytes);
+    if (bo == '>' && es > 1) npy_byteswap(t->data, n, es);
     rc = 0;
 out:
     free(b);
     return rc;
 }
 
+/* t->nbytes must be what its dtype and shape say: the writers' check of their caller. */
+static int check_nbytes(const char *path, const rt_host_tensor *t, char *err, size_t errlen) {
+    size_t es = rt_dtype_size(t->dtype);
+    int64_t n = t->rank >= 0 && t->rank <= RT_MAX_RANK ? numel_checked(t) : -1;
+    if (!es || n < 0 || (uint64_t)n > SIZE_MAX / es || (size_t)n * es != t->nbytes ||
+        (t->nbytes && !t->data)) {
+        snprintf(err, errlen, "%s: cannot write a %s tensor of rank %d with %zu bytes of data "
+                 "(dtype, shape and size disagree)", path, rt_dtype_name(t->dtype), t->rank, t->nbytes);
+        return -1;
+    }
+    return 0;
+}
+
+/* Format 1.0, little-endian, C order; the header padded so that the data starts at a multiple
+ * of 64 bytes (as numpy writes it). */
 int rt_tensor_write_npy(const char *path, const rt_host_tensor *t, char *err, size_t errlen) {
-    const char *descr = NULL;
+    const char *code = NULL;
     for (size_t i = 0; i < sizeof npy_types / sizeof npy_types[0]; i++)
-        if (npy_types[i].dt == t->dtype) descr = npy_types[i].descr;
-    if (!descr) {
+        if (npy_types[i].dt == t->dtype) code = npy_types[i].code;
+    if (!code) {
         snprintf(err, errlen, "%s: no .npy dtype for %s", path, rt_dtype_name(t->dtype));
         return -1;
     }
-    char h[512];
-    int o = snprintf(h, sizeof h, "{'descr': '%s', 'fortran_order': False, 'shape': (", descr);
+    if (check_nbytes(path, t, err, errlen)) return -1;
+    char h[512]; /* rank <= 8 dims of <= 20 digits: always fits */
+    int o = snprintf(h, sizeof h, "{'descr': '%c%s', 'fortran_order': False, 'shape': (",
+                     rt_dtype_size(t->dtype) == 1 ? '|' : '<', code);
     for (int i = 0; i < t->rank; i++)
         o += snprintf(h + o, sizeof h - (size_t)o, "%lld%s", (long long)t->dims[i],
                       t->rank == 1 ? "," : (i + 1 < t->rank ? ", " : ""));
@@ -198,12 +308,11 @@ int rt_tensor_write_npy(const char *path, const rt_host_tensor *t, char *err, si
     unsigned hl = (unsigned)(o + pad + 1);
     unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(hl & 255),
                              (unsigned char)(hl >> 8)};
-    fwrite(pre, 1, 10, f);
-    fwrite(h, 1, (size_t)o, f);
-    for (int i = 0; i < pad; i++) fputc(' ', f);
-    fputc('\n', f);
-    if (t->nbytes) fwrite(t->data, 1, t->nbytes, f);
-    if (fclose(f) != 0) {
+    int ok = fwrite(pre, 1, 10, f) == 10 && fwrite(h, 1, (size_t)o, f) == (size_t)o;
+    for (int i = 0; ok && i < pad; i++) ok = fputc(' ', f) != EOF;
+    ok = ok && fputc('\n', f) != EOF;
+    ok = ok && (!t->nbytes || fwrite(t->data, 1, t->nbytes, f) == t->nbytes);
+    if (fclose(f) != 0 || !ok) {
         snprintf(err, errlen, "%s: write error", path);
         return -1;
     }
@@ -223,6 +332,11 @@ int rt_tensor_read_pb(const char *path, rt_host_tensor *t, char *err, size_t err
         return -1;
     }
     int rc = -1;
+    if (p->segment || (p->has_data_location &&
+                       p->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)) {
+        snprintf(err, errlen, "%s: segmented or external-data tensors are not supported", path);
+        goto out;
+    }
     if (p->n_dims > RT_MAX_RANK) {
         snprintf(err, errlen, "%s: rank %zu > %d", path, p->n_dims, RT_MAX_RANK);
         goto out;
@@ -233,8 +347,12 @@ int rt_tensor_read_pb(const char *path, rt_host_tensor *t, char *err, size_t err
     for (size_t i = 0; i < p->n_dims; i++) t->dims[i] = p->dims[i];
     int64_t n = numel_checked(t);
     size_t es = rt_dtype_size(t->dtype);
-    if (n < 0 || !es) {
-        snprintf(err, errlen, "%s: unsupported dtype %d or bad dims", path, p->data_type);
+    if (!es) {
+        snprintf(err, errlen, "%s: unsupported dtype %d (numeric or bool only)", path, p->data_type);
+        goto out;
+    }
+    if (n < 0) {
+        snprintf(err, errlen, "%s: bad dims (negative, or the element count overflows)", path);
         goto out;
     }
     if ((uint64_t)n > SIZE_MAX / es) {
@@ -275,6 +393,7 @@ int rt_tensor_read_pb(const char *path, rt_host_tensor *t, char *err, size_t err
             case RT_U64: ((uint64_t *)t->data)[i] = p->uint64_data[i]; break;
             case RT_I32: ((int32_t *)t->data)[i] = p->int32_data[i]; break;
             case RT_I16: ((int16_t *)t->data)[i] = (int16_t)p->int32_data[i]; break;
+            case RT_BOOL: ((uint8_t *)t->data)[i] = p->int32_data[i] != 0; break;
             case RT_U16: case RT_F16: case RT_BF16: ((uint16_t *)t->data)[i] = (uint16_t)p->int32_data[i]; break;
             default: ((uint8_t *)t->data)[i] = (uint8_t)p->int32_data[i]; break;
             }
@@ -289,7 +408,9 @@ out:
     return rc;
 }
 
+/* All dtypes as raw_data (little-endian), with t->name. */
 int rt_tensor_write_pb(const char *path, const rt_host_tensor *t, char *err, size_t errlen) {
+    if (check_nbytes(path, t, err, errlen)) return -1;
     Onnx__TensorProto p = ONNX__TENSOR_PROTO__INIT;
     int64_t dims[RT_MAX_RANK];
     for (int i = 0; i < t->rank; i++) dims[i] = t->dims[i];

@@ -1,5 +1,8 @@
-/* rt_io.h - tensors in and out of files for rank 0's driver: NumPy .npy (format 1.0-3.0,
- * little-endian, C order) and ONNX TensorProto .pb (the backend-test layout).
+/* rt_io.h - tensors in and out of files for rank 0's driver: NumPy .npy and ONNX TensorProto
+ * .pb (the backend-test layout). The .npy reader takes formats 1.0-3.0, either byte order and
+ * C or Fortran order (converted to little-endian C order); the writer writes format 1.0,
+ * little-endian, C order. .npy has no bfloat16: only .pb holds it. A tensor's data is always
+ * little-endian, row-major (this host's order).
  *
  *   rt_host_tensor t;  char err[256];
  *   if (rt_tensor_read("ids.npy", &t, err, sizeof err)) ...   // by extension
@@ -21,7 +24,7 @@ typedef struct rt_host_tensor {
     int32_t rank;
     int64_t dims[RT_MAX_RANK];
     void *data;           /* malloc'd, owned */
-    size_t nbytes;
+    size_t nbytes;        /* numel(dims) * rt_dtype_size(dtype): the writers refuse anything else */
 } rt_host_tensor;
 
 int rt_tensor_read(const char *path, rt_host_tensor *t, char *err, size_t errlen);
