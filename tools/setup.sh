@@ -20,13 +20,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# Python side (tests compare against onnx / onnxruntime where a test needs them).
+# Python side (tests compare against numpy / onnx / onnxruntime; PyYAML reads plans back).
 if ! python3 -c "import numpy, onnx, onnxruntime, yaml" >/dev/null 2>&1; then
   echo "setup: pip install numpy onnx onnxruntime pyyaml"
-  python3 -m pip install -q numpy onnx onnxruntime pyyaml 2>&1 | grep -v "WARNING: Running pip as" || true
+  python3 -m pip install -q --root-user-action=ignore numpy onnx onnxruntime pyyaml
+  python3 -c "import numpy, onnx, onnxruntime, yaml" ||
+    { echo "setup: the Python test packages did not install" >&2; exit 1; }
 fi
 
+# A failed build fails setup (never a stale binary left to be tested): the log is kept.
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j"$(nproc)" 2>&1 | grep -E "error|warning|Error" || true
-test -x build/bin/pippyc || { echo "setup: build failed (run: cmake --build build)" >&2; exit 1; }
+if ! cmake --build build -j"$(nproc)" > build/build.log 2>&1; then
+  grep -E "error|Error" build/build.log | head -40 >&2
+  echo "setup: build failed (full log: build/build.log)" >&2
+  exit 1
+fi
+grep -E "warning" build/build.log || true
 echo "setup: built build/bin/pippyc"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The torch-exported test models (tests/models, made by make_models.py) compile with both
-# policies; the plan is checked: stage count, every node in exactly one stage, the YAML
-# parses, the DOT renders with Graphviz's dot.
+# policies; the plan is checked: stage count, every node in exactly one stage, stages
+# contiguous and non-empty, every graph output produced, the YAML parses, the DOT renders
+# with Graphviz's dot.
 set -u
 BIN=${PIPPY_BIN:-build/bin}
 M=${PIPPY_SRC:-.}/tests/models
@@ -14,16 +15,29 @@ check() { # name, expect-stages, args...
     echo "FAIL $name: pippyc $* exited non-zero"; cat "$d.log"; fail=$((fail + 1)); return
   fi
   local got
-  got=$(python3 - "$d/pipeline.yaml" <<'PY'
-import sys, yaml
+  # every node of the compiled graph in exactly one stage, stages contiguous and non-empty,
+  # and every graph output of the ONNX model (read with onnx) produced by some stage
+  if ! got=$(python3 - "$d/pipeline.yaml" "$@" <<'PY' 2>&1
+import sys, yaml, onnx
 p = yaml.safe_load(open(sys.argv[1]))
+model = onnx.load(next(a for a in sys.argv[2:] if a.endswith(".onnx")), load_external_data=False)
 st = p["stages"]
+assert len(st) == p["nstages"] > 0, f"nstages {p['nstages']} but {len(st)} stages listed"
 names = [n for s in st for n in s["nodes"]]
 assert len(names) == len(set(names)), "a node in two stages"
-assert all(len(s["nodes"]) > 0 for s in st), "empty stage"
+assert len(names) == p["nnodes"], f"{len(names)} nodes placed of {p['nnodes']}"
+assert all(len(s["nodes"]) == s["nnodes"] > 0 for s in st), "an empty stage or a wrong nnodes"
+assert st[0]["node_begin"] == 0 and st[-1]["node_end"] == p["nnodes"], "stages do not cover the graph"
+assert all(a["node_end"] == b["node_begin"] for a, b in zip(st, st[1:])), "stages not contiguous"
+made = {o if isinstance(o, str) else o["name"] for s in st for o in s["outputs"]}
+want = {o.name for o in model.graph.output}
+assert want <= made, f"graph outputs no stage produces: {sorted(want - made)}"
 print(len(st))
 PY
-)
+); then
+    echo "FAIL $name: plan check: $got"; fail=$((fail + 1)); return
+  fi
+  if [ -z "$got" ]; then echo "FAIL $name: plan check printed nothing"; fail=$((fail + 1)); return; fi
   if [ "$want" != "any" ] && [ "$got" != "$want" ]; then
     echo "FAIL $name: expected $want stages, plan has '$got'"; fail=$((fail + 1)); return
   fi
