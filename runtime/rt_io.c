@@ -136,6 +136,7 @@ static int npy_parse_header(const char *h, npy_header *nh, char *why, size_t why
             else return snprintf(why, whylen, "'fortran_order' is neither True nor False"), -1;
         } else {
             if (*p++ != '(') return snprintf(why, whylen, "'shape' is not a tuple"), -1;
+            int comma = 0; /* (6) is an int to Python: a 1-tuple is (6,) */
             for (;;) {
                 p = npy_ws(p);
                 if (*p == ')') break;
@@ -151,9 +152,11 @@ static int npy_parse_header(const char *h, npy_header *nh, char *why, size_t why
                     return snprintf(why, whylen, "rank > %d in 'shape'", RT_MAX_RANK), -1;
                 nh->dims[nh->rank++] = v;
                 p = npy_ws(p);
-                if (*p == ',') p++;
+                if (*p == ',') p++, comma = 1;
                 else if (*p != ')') return snprintf(why, whylen, "bad 'shape' in header"), -1;
             }
+            if (nh->rank == 1 && !comma)
+                return snprintf(why, whylen, "'shape' (%lld) is not a tuple", (long long)nh->dims[0]), -1;
             p++;
         }
         p = npy_ws(p);
