@@ -371,7 +371,7 @@ int rt_tensor_read_pb(const char *path, rt_host_tensor *t, char *err, size_t err
         }
         t->data = malloc(t->nbytes ? t->nbytes : 1);
         if (!t->data) goto oom;
-        memcpy(t->data, p->raw_data.data, t->nbytes);
+        if (t->nbytes) memcpy(t->data, p->raw_data.data, t->nbytes); /* data is NULL when empty */
     } else {
         size_t cnt = 0;
         switch (t->dtype) {
@@ -424,7 +424,7 @@ int rt_tensor_write_pb(const char *path, const rt_host_tensor *t, char *err, siz
     p.name = (char *)t->name;
     p.has_raw_data = 1;
     p.raw_data.len = t->nbytes;
-    p.raw_data.data = t->data;
+    p.raw_data.data = t->nbytes ? t->data : (uint8_t *)""; /* never NULL to protobuf-c's memcpy */
     size_t n = onnx__tensor_proto__get_packed_size(&p);
     unsigned char *buf = malloc(n ? n : 1);
     if (!buf) {
