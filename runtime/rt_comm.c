@@ -100,6 +100,19 @@ const char *rt_net_what(int rc, int errnum)
     }
 }
 
+int rt_net_peer_lost(int rc, int errnum)
+{
+    if (rc == RT_NET_EOF || rc == RT_NET_TIMEOUT) return 1;
+    if (rc != RT_NET_ERR) return 0;
+    switch (errnum) {
+    case ECONNRESET: case EPIPE: case ECONNREFUSED: case ECONNABORTED: case ETIMEDOUT:
+    case EHOSTUNREACH: case ENETUNREACH: case EHOSTDOWN: case ENETDOWN: case ENETRESET:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 int rt_net_setup(int fd)
 {
     int one = 1;
@@ -126,20 +139,28 @@ int rt_net_resolve(const char *host, int port, struct sockaddr_in *sa, char *err
     return 0;
 }
 
-int rt_net_dial(const char *host, int port, double deadline, char *err, size_t errsz)
+int rt_net_dial(const char *host, int port, double deadline, int retry_refused, char *err,
+                size_t errsz)
 {
     struct sockaddr_in sa;
-    if (rt_net_resolve(host, port, &sa, err, errsz)) return -1;
+    if (rt_net_resolve(host, port, &sa, err, errsz)) {
+        errno = EINVAL;
+        return -1;
+    }
     int last = 0;
     for (;;) {
         int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0) {
-            snprintf(err, errsz, "socket: %s", strerror(errno));
+            int e = errno;
+            snprintf(err, errsz, "socket: %s", strerror(e));
+            errno = e;
             return -1;
         }
         if (rt_net_setup(fd)) {
-            snprintf(err, errsz, "socket setup: %s", strerror(errno));
+            int e = errno;
+            snprintf(err, errsz, "socket setup: %s", strerror(e));
             close(fd);
+            errno = e;
             return -1;
         }
         int rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
@@ -158,9 +179,11 @@ int rt_net_dial(const char *host, int port, double deadline, char *err, size_t e
         last = errno;
         close(fd);
         if (rt_now() >= deadline) break;
-        if (last != ECONNREFUSED && last != ETIMEDOUT && last != ECONNRESET &&
-            last != EAGAIN && last != EINTR && last != ENETUNREACH && last != EHOSTUNREACH) {
+        if ((last == ECONNREFUSED && !retry_refused) ||
+            (last != ECONNREFUSED && last != ETIMEDOUT && last != ECONNRESET &&
+             last != EAGAIN && last != EINTR && last != ENETUNREACH && last != EHOSTUNREACH)) {
             snprintf(err, errsz, "cannot connect to %s:%d: %s", host, port, strerror(last));
+            errno = last;
             return -1;
         }
         struct timespec ts = {0, 50 * 1000 * 1000};
@@ -169,6 +192,7 @@ int rt_net_dial(const char *host, int port, double deadline, char *err, size_t e
     }
     snprintf(err, errsz, "cannot connect to %s:%d: %s (gave up when the timeout ran out)",
              host, port, strerror(last ? last : ETIMEDOUT));
+    errno = ETIMEDOUT;  /* whatever the last refusal: the peer never answered in time */
     return -1;
 }
 
@@ -243,6 +267,7 @@ struct rt_comm {
     int rank, world;
     rt_transport **link;
     char err[512];
+    int err_peer;          /* err is the loss of a peer (see rt_comm_error_peer) */
 };
 
 rt_comm *rt_comm_new(int rank, int world_size, rt_transport *dflt)
@@ -273,17 +298,21 @@ static rt_transport *pick(rt_comm *c, int peer)
     if (peer < 0 || peer >= c->world || peer == c->rank) {
         snprintf(c->err, sizeof c->err, "rank %d: no link to rank %d (world size %d)", c->rank,
                  peer, c->world);
+        c->err_peer = 0;
         return NULL;
     }
-    if (!c->link[peer])
+    if (!c->link[peer]) {
         snprintf(c->err, sizeof c->err, "rank %d: no transport set for the link to rank %d",
                  c->rank, peer);
+        c->err_peer = 0;
+    }
     return c->link[peer];
 }
 
 static int fail(rt_comm *c, rt_transport *t)
 {
     snprintf(c->err, sizeof c->err, "%s", t->err);
+    c->err_peer = t->err_peer;
     return -1;
 }
 
@@ -313,6 +342,7 @@ int rt_comm_wait(rt_comm *c, rt_req *r)
 {
     if (!r) {
         snprintf(c->err, sizeof c->err, "rank %d: wait on a null request", c->rank);
+        c->err_peer = 0;
         return -1;
     }
     rt_transport *t = r->t;
@@ -320,6 +350,8 @@ int rt_comm_wait(rt_comm *c, rt_req *r)
 }
 
 const char *rt_comm_error(const rt_comm *c) { return c->err; }
+
+int rt_comm_error_peer(const rt_comm *c) { return c->err_peer; }
 
 void rt_comm_free(rt_comm *c)
 {

@@ -27,10 +27,15 @@
  * Errors: every call returns 0 (or a pointer) on success and -1 (or NULL) with a message
  * that names this rank and the peer: "rank 2: peer rank 3 closed the connection",
  * "rank 1: timed out after 300 s waiting for tag 7 (4096 bytes) from peer rank 0
- * (PIPPY_TIMEOUT)". Nothing read from the network is trusted: a frame with a wrong magic,
- * job id, tag or length is an error message, never an assert; a junk client of the store
- * is dropped and the store goes on serving. Nothing waits forever: every wait is bounded
- * by its timeout argument, or by PIPPY_TIMEOUT (seconds, default 300) when that is < 0.
+ * (PIPPY_TIMEOUT)". Each error also says whose it is (rt_store_error_peer,
+ * rt_comm_error_peer, rt_transport.err_peer): the loss of a peer (a link or the store
+ * closed, reset or refused, or a peer silent past its timeout), or this rank's own (bad
+ * arguments, out of memory, a frame out of step). A rank that stops for the loss of a peer
+ * exits RT_EXIT_PEER_LOST, so a launcher can tell the rank where a failure began from the
+ * ranks that only followed it. Nothing read from the network is trusted: a frame with a
+ * wrong magic, job id, tag or length is an error message, never an assert; a junk client of
+ * the store is dropped and the store goes on serving. Nothing waits forever: every wait is
+ * bounded by its timeout argument, or by PIPPY_TIMEOUT (seconds, default 300) when < 0.
  *
  * Wire protocol (version RT_COMM_VERSION): big-endian integers. Every connection opens with
  * a hello carrying a magic, the version and the job id (PIPPY_JOB_ID, set by pippyrun; by
@@ -55,6 +60,13 @@
 #define RT_STORE_MAX_FRAME (RT_STORE_MAX_VALUE + 1024u)
 #define RT_JOB_ID_MAX 63                     /* printable characters in PIPPY_JOB_ID */
 #define RT_DEFAULT_TIMEOUT 300.0             /* seconds, when PIPPY_TIMEOUT is unset */
+
+/* The exit status of a rank program that failed only because a peer went away: a link or
+ * the store closed, reset or refused, or a peer stayed silent past PIPPY_TIMEOUT (a
+ * heartbeat timeout is the same kind of failure). Any other failure exits 1 (2: usage).
+ * pippyrun reads it to name the rank where a failure began (killed by a signal, or failed
+ * on its own) rather than one of the ranks that followed it. sysexits' EX_TEMPFAIL. */
+#define RT_EXIT_PEER_LOST 75
 
 /* ---- the environment ---- */
 
@@ -127,6 +139,9 @@ int rt_store_add(rt_store *s, const char *key, int64_t delta, int64_t *value);
 int rt_store_barrier(rt_store *s, const char *name, double timeout_s);
 /* The last error, "" if none. Owned by s. */
 const char *rt_store_error(const rt_store *s);
+/* 1 if the last error was the loss of a peer: the connection to the store (rank 0) closed,
+ * reset or timed out, or a key or barrier that other ranks should have set timed out. */
+int rt_store_error_peer(const rt_store *s);
 /* Closes the client. On rank 0 also stops the server, after waiting (a few seconds at most)
  * for the other ranks to close theirs; call a barrier before, so they are done with it. */
 void rt_store_close(rt_store *s);
@@ -160,6 +175,8 @@ struct rt_transport {
     /* Waits for queued sends (bounded), closes every link and frees t. */
     void (*close)(rt_transport *t);
     char err[512];
+    int err_peer;       /* with err: 1 if it is the loss of the peer (closed, reset, refused,
+                           silent past the timeout), 0 if this rank's own error */
 };
 
 /* The TCP transport: listens on an ephemeral port of the address this host uses to reach
@@ -168,7 +185,7 @@ struct rt_transport {
  * link has a sender thread, so isend returns at once and the bytes move while the caller
  * computes; TCP_NODELAY; messages of any size are streamed straight from and into the
  * caller's buffers. The store must outlive the transport. Owned by the caller; free with
- * t->close(t). NULL with err set. */
+ * t->close(t). NULL with err set; a failure in the store sets rt_store_error_peer(s). */
 rt_transport *rt_tcp_open(const rt_env *e, rt_store *s, char *err, size_t errsz);
 
 /* ---- links: the transport chosen per peer ---- */
@@ -186,6 +203,8 @@ int rt_comm_recv(rt_comm *c, int peer, uint32_t tag, void *buf, size_t len, doub
 int rt_comm_isend(rt_comm *c, int peer, uint32_t tag, const void *buf, size_t len, rt_req **r);
 int rt_comm_wait(rt_comm *c, rt_req *r);
 const char *rt_comm_error(const rt_comm *c);
+/* 1 if the last error was the loss of the peer (the transport's err_peer), 0 if not. */
+int rt_comm_error_peer(const rt_comm *c);
 void rt_comm_free(rt_comm *c);
 
 #endif

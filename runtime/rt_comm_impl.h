@@ -30,12 +30,19 @@ int rt_net_read(int fd, void *buf, size_t len, double deadline);
 int rt_net_write(int fd, const void *buf, size_t len, double deadline);
 /* "closed the connection", "reset the connection", "timed out", strerror(errnum). */
 const char *rt_net_what(int rc, int errnum);
+/* 1 if the result (rc, errno) means the peer is gone or silent: EOF, a timeout, a reset,
+ * refused or unreachable connection; 0 for this side's own errors (EBADF, ENOMEM, ...). */
+int rt_net_peer_lost(int rc, int errnum);
 
 /* Nonblocking, close-on-exec, TCP_NODELAY. 0 or -1 (errno). */
 int rt_net_setup(int fd);
-/* Resolves host:port (IPv4) and connects before deadline, retrying while refused (the
- * listener may not be up yet). The fd, or -1 with err set. */
-int rt_net_dial(const char *host, int port, double deadline, char *err, size_t errsz);
+/* Resolves host:port (IPv4) and connects before deadline, retrying while unreachable and,
+ * if retry_refused, while refused (the listener may not be up yet; without it a refusal is
+ * final: a listener known to have been up is gone). The fd, or -1 with err set and errno
+ * saying why (the last connect error, ETIMEDOUT at the deadline, EINVAL if host does not
+ * resolve), so that rt_net_peer_lost(RT_NET_ERR, errno) classifies it. */
+int rt_net_dial(const char *host, int port, double deadline, int retry_refused, char *err,
+                size_t errsz);
 /* Listens on host:port (port 0: ephemeral); *bound_port gets the port. fd or -1, err set. */
 int rt_net_listen(const char *host, int port, int *bound_port, char *err, size_t errsz);
 

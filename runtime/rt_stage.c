@@ -328,7 +328,17 @@ typedef struct sched {
     double busy;
 } sched;
 
-static int comm_err(sched *s) { return fail("%s", rt_comm_error(s->comm)); }
+/* A failed link or store call: its message, and the exit status for its kind (see
+ * RT_EXIT_PEER_LOST in rt_stage.h): a lost peer is not this rank's failure. */
+static int comm_err(sched *s) {
+    fail("%s", rt_comm_error(s->comm));
+    return rt_comm_error_peer(s->comm) ? RT_EXIT_PEER_LOST : 1;
+}
+
+static int store_err(const rt_store *st) {
+    fail("%s", rt_store_error(st));
+    return rt_store_error_peer(st) ? RT_EXIT_PEER_LOST : 1;
+}
 
 static int push_batch_req(sched *s, rt_req *r) {
     if (s->nbatch_req == s->cap_batch_req) return fail("internal: request table full");
@@ -350,7 +360,8 @@ static int run_batch(sched *s) {
     int rank = d->stage;
     for (int i = 0; i < d->chunks; i++) {
         int slot = i % d->nslots;
-        if (wait_slot(s, slot)) return 1;
+        int rc = wait_slot(s, slot);
+        if (rc) return rc;
         c->slot = slot;
         c->microbatch = i;
         if (rank == 0) {
@@ -412,8 +423,10 @@ static int run_batch(sched *s) {
         }
     }
     /* Drain: every send done, rank 0 has every output. */
-    for (int slot = 0; slot < d->nslots; slot++)
-        if (wait_slot(s, slot)) return 1;
+    for (int slot = 0; slot < d->nslots; slot++) {
+        int rc = wait_slot(s, slot);
+        if (rc) return rc;
+    }
     if (rank == 0) {
         for (int i = 0; i < d->chunks; i++)
             for (int j = 0; j < d->nmodel_outputs; j++) {
@@ -528,14 +541,17 @@ int rt_stage_main(const rt_stage_desc *d, int argc, char **argv) {
                 return fail("out of memory");
     }
 
+    /* Failures from here on that are the loss of a peer exit RT_EXIT_PEER_LOST. Opening
+     * the store fails on a rank other than 0 when rank 0's store is not there (gone, never
+     * came, or another job's): a lost peer too. */
     rt_store *store = life.store = rt_store_open(&env, err, sizeof err);
-    if (!store) return fail("%s", err);
+    if (!store) return fail("%s", err), env.rank != 0 ? RT_EXIT_PEER_LOST : 1;
     double join_timeout = env.timeout_s < 60 ? env.timeout_s : 60;
-    if (rt_store_barrier(store, "join", join_timeout)) return fail("%s", rt_store_error(store));
+    if (rt_store_barrier(store, "join", join_timeout)) return store_err(store);
     rt_transport *tcp = NULL;
     if (env.world_size > 1) {
         tcp = life.tcp = rt_tcp_open(&env, store, err, sizeof err);
-        if (!tcp) return fail("%s", err);
+        if (!tcp) return fail("%s", err), rt_store_error_peer(store) ? RT_EXIT_PEER_LOST : 1;
     }
     s.comm = rt_comm_new(env.rank, env.world_size, tcp);
     if (!s.comm) return fail("out of memory");
@@ -548,22 +564,22 @@ int rt_stage_main(const rt_stage_desc *d, int argc, char **argv) {
     snprintf(rep, sizeof rep, "%d", a.repeat);
     if (env.rank == 0 ? rt_store_set(store, "pippy/repeat", rep, strlen(rep))
                       : rt_store_get(store, "pippy/repeat", rep, sizeof rep - 1, &rlen, -1))
-        return fail("%s", rt_store_error(store));
+        return store_err(store);
     if (env.rank != 0) {
         rep[rlen] = 0;
         a.repeat = atoi(rep) > 0 ? atoi(rep) : 1;
     }
-    if (rt_store_barrier(store, "start", -1)) return fail("%s", rt_store_error(store));
+    if (rt_store_barrier(store, "start", -1)) return store_err(store);
     double t_start = now_s();
     for (int r = 0; r < a.repeat; r++)
-        if (run_batch(&s)) return 1;
+        if ((rc = run_batch(&s))) return rc;
     double wall = now_s() - t_start;
 
     /* Report: every rank's busy time to rank 0 through the store. */
     char key[64], val[128];
     snprintf(key, sizeof key, "pippy/stats/%d", env.rank);
     snprintf(val, sizeof val, "%.9f %.9f", s.busy, wall);
-    if (rt_store_set(store, key, val, strlen(val))) return fail("%s", rt_store_error(store));
+    if (rt_store_set(store, key, val, strlen(val))) return store_err(store);
     rc = 0;
     if (env.rank == 0) {
         if (a.output_dir) rc = write_outputs(d, a.output_dir, s.out);
@@ -594,7 +610,10 @@ int rt_stage_main(const rt_stage_desc *d, int argc, char **argv) {
                    100 * sum / p, m, m + p - 1, 100.0 * m / (m + p - 1));
         }
     }
-    if (rt_store_barrier(store, "done", -1)) rc = fail("%s", rt_store_error(store));
+    if (rt_store_barrier(store, "done", -1)) {
+        int brc = store_err(store);
+        if (!rc) rc = brc;  /* an output this rank failed to write stays the reason */
+    }
     rt_comm_free(s.comm);
     if (tcp) tcp->close(tcp);
     rt_store_close(store);

@@ -83,7 +83,16 @@ typedef struct rt_stage_desc {
 } rt_stage_desc;
 
 /* The whole program: parse ARGS (--input, --output-dir, --split-spec, --repeat, --threads,
- * --timeout), rendezvous, schedule, report. Returns the process exit status. */
+ * --timeout), rendezvous, schedule, report. Returns the process exit status:
+ *   0                  success
+ *   1                  this rank failed on its own (bad input, a kernel error, a frame out
+ *                      of step, out of memory, ...)
+ *   2                  usage error
+ *   RT_EXIT_PEER_LOST  (75, rt_comm.h) it stopped only because a peer went away: a link or
+ *                      the store closed, reset or refused, or a peer stayed silent past
+ *                      PIPPY_TIMEOUT (a heartbeat timeout belongs here too)
+ * Every failure prints one line naming the rank (and the peer). A launcher that sees ranks
+ * fail names the one killed by a signal or failed on its own, not those that exited 75. */
 int rt_stage_main(const rt_stage_desc *d, int argc, char **argv);
 
 /* For run(): record a kernel failure with the node's name and return -1. */

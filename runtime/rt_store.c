@@ -446,15 +446,28 @@ struct rt_store {
     pthread_mutex_t mu;
     int nbarrier;
     char broken[384];        /* why the connection is unusable */
+    int broken_peer;         /* ... and whether that is the loss of rank 0 */
     char err[512];
+    int err_peer;            /* err is the loss of a peer (rt_store_error_peer) */
 };
 
+/* Sets this rank's own error (err_peer 0); the callers that mean a lost peer set err_peer
+ * after it. */
 static int store_fail(rt_store *s, const char *fmt, const char *a, const char *b)
 {
     char m[400];
     snprintf(m, sizeof m, fmt, a, b);
     snprintf(s->err, sizeof s->err, "rank %d: store at %.200s:%d: %.280s", s->env.rank,
              s->env.master_addr, s->env.master_port, m);
+    s->err_peer = 0;
+    return -1;
+}
+
+/* The error of a call on a broken connection: why it broke, with its kind. */
+static int store_broken(rt_store *s)
+{
+    store_fail(s, "%s%s", s->broken, "");
+    s->err_peer = s->broken_peer;
     return -1;
 }
 
@@ -466,9 +479,10 @@ static int store_break(rt_store *s, int rc, int errnum)
         snprintf(s->broken, sizeof s->broken, "%s (is rank 0 gone?)", what);
     else
         snprintf(s->broken, sizeof s->broken, "%s", what);
+    s->broken_peer = rt_net_peer_lost(rc, errnum);
     if (s->fd >= 0) close(s->fd);
     s->fd = -1;
-    return store_fail(s, "%s%s", s->broken, "");
+    return store_broken(s);
 }
 
 /* Sends one frame and reads the reply (the caller frees *rep). wait_s: how long the server
@@ -478,14 +492,14 @@ static int exchange(rt_store *s, const uint8_t *req, size_t n, double wait_s, ui
 {
     *rep = NULL;
     *replen = 0;
-    if (s->fd < 0) return store_fail(s, "%s%s", s->broken, "");
+    if (s->fd < 0) return store_broken(s);
     double deadline = rt_now() + wait_s + s->env.timeout_s;
     uint8_t h[4];
     rt_put_u32(h, (uint32_t)n);
     int rc = rt_net_write(s->fd, h, 4, deadline);
     if (!rc) rc = rt_net_write(s->fd, req, n, deadline);
     if (!rc) rc = rt_net_read(s->fd, h, 4, deadline);
-    if (rc) return store_break(s, rc, errno);
+    if (rc) return store_break(s, rc, errno);  /* errno as the failing read/write left it */
     size_t len = rt_get_u32(h);
     if (len == 0 || len > RT_STORE_MAX_FRAME + 8) {
         store_break(s, RT_NET_OK, 0);
@@ -561,7 +575,7 @@ rt_store *rt_store_open(const rt_env *e, char *err, size_t errsz)
     if (e->rank == 0 && !(s->srv = server_start(e, err, errsz))) goto fail;
     char why[300];
     double deadline = rt_now() + e->timeout_s;
-    s->fd = rt_net_dial(e->master_addr, e->master_port, deadline, why, sizeof why);
+    s->fd = rt_net_dial(e->master_addr, e->master_port, deadline, 1, why, sizeof why);
     if (s->fd < 0) {
         snprintf(err, errsz, "rank %d: cannot reach the rendezvous store (rank 0) at %s:%d "
                  "within %g s: %s", e->rank, e->master_addr, e->master_port, e->timeout_s, why);
@@ -616,8 +630,10 @@ static int wait_key(rt_store *s, uint8_t op, const char *key, double timeout_s, 
         char secs[32];
         free(*rep);
         *rep = NULL;
-        return store_fail(s, "timed out after %s s waiting for key '%s'",
-                          rt_fmt_secs(t, secs, sizeof secs), key);
+        store_fail(s, "timed out after %s s waiting for key '%s'",
+                   rt_fmt_secs(t, secs, sizeof secs), key);
+        s->err_peer = 1;  /* keys are set by other ranks: one of them is gone or stalled */
+        return -1;
     }
     return 0;
 }
@@ -688,10 +704,13 @@ int rt_store_barrier(rt_store *s, const char *name, double timeout_s)
     snprintf(s->err, sizeof s->err, "rank %d: rendezvous '%s' timed out after %s s: %" PRId64
              " of %d ranks joined", s->env.rank, name, rt_fmt_secs(t, secs, sizeof secs), n,
              s->env.world_size);
+    s->err_peer = 1;  /* a rank that should have come did not */
     return -1;
 }
 
 const char *rt_store_error(const rt_store *s) { return s->err; }
+
+int rt_store_error_peer(const rt_store *s) { return s->err_peer; }
 
 void rt_store_close(rt_store *s)
 {

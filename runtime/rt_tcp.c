@@ -12,8 +12,20 @@
  * and the bytes move while the caller computes; the payload is written straight from the
  * caller's buffer and read straight into the receiver's. Every socket wait is a poll()
  * bounded by the timeout, renewed while bytes keep moving; a failure on a link is sticky
- * (the stream is out of step afterwards) and every later call on it reports it.
+ * (the stream is out of step afterwards) and every later call on it reports it, with its
+ * kind (err_peer): the peer gone or silent, or this rank's own error.
+ *
+ * While a recv waits for a message it also watches every other healthy link for a hangup,
+ * and it reports (once) a peer lost on another link that the caller has not been told of
+ * yet (a send that failed in a sender thread). So a peer that dies is named by every rank
+ * linked to it, at once, not only by the ranks that read from it: its producer would
+ * otherwise wait until the failure came round the pipeline, and name whichever rank
+ * brought it. Links close only when a rank fails or after the job's last barrier, so a
+ * hangup during a recv always means a lost peer.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE  /* POLLRDHUP */
+#endif
 #include "rt_comm.h"
 #include "rt_comm_impl.h"
 
@@ -45,6 +57,7 @@ typedef struct tcp_req {
     size_t len;
     int done, rc;
     char err[sizeof(((rt_transport *)0)->err)];
+    int err_peer;          /* with err: the peer's loss, not our error */
     struct tcp_req *next;
 } tcp_req;
 
@@ -52,6 +65,8 @@ typedef struct tlink {
     int fd;                /* -1 until up */
     int dialing;           /* a thread is dialing this peer */
     char failed[400];      /* sticky: why the link is unusable; "" while healthy */
+    int failed_peer;       /* with failed: 1 if the peer is gone or silent */
+    int failed_told;       /* the caller has had failed from a call (recv, isend, wait) */
     int has_thread, stop;
     pthread_t th;
     tcp_req *qh, *qt;      /* sends not yet started */
@@ -68,6 +83,8 @@ typedef struct tcp {
     pthread_cond_t cv;     /* on the monotonic clock */
     tlink *links;
     tcp_req *free_reqs;
+    struct pollfd *wpf;    /* recv's watch (world_size entries; the recv thread's own) */
+    int *wpeer;            /* the peer of each wpf entry */
 } tcp;
 
 typedef struct sender_arg {
@@ -85,24 +102,42 @@ static void cv_wait_until(tcp *t, double deadline)
     pthread_cond_timedwait(&t->cv, &t->mu, &ts);
 }
 
-/* Marks the link failed (first reason wins) and wakes waiters. Holds t->mu. */
-static void link_fail_locked(tcp *t, int peer, const char *why)
+/* Marks the link failed (first reason and its kind win) and wakes waiters. Holds t->mu. */
+static void link_fail_locked(tcp *t, int peer, const char *why, int peer_lost)
 {
     tlink *l = &t->links[peer];
-    if (!l->failed[0]) snprintf(l->failed, sizeof l->failed, "%s", why);
+    if (!l->failed[0]) {
+        snprintf(l->failed, sizeof l->failed, "%s", why);
+        l->failed_peer = peer_lost;
+    }
     if (l->fd >= 0) shutdown(l->fd, SHUT_RDWR);  /* the fd is closed in close() */
     pthread_cond_broadcast(&t->cv);
 }
 
-static void link_fail(tcp *t, int peer, const char *why)
+/* Marks the link failed, then copies its sticky reason and kind to err / *err_peer. told:
+ * err goes to the caller now (not to a request that a sender thread finishes). */
+static void link_fail_report(tcp *t, int peer, const char *why, int peer_lost, char *err,
+                             size_t n, int *err_peer, int told)
 {
     pthread_mutex_lock(&t->mu);
-    link_fail_locked(t, peer, why);
+    link_fail_locked(t, peer, why, peer_lost);
+    snprintf(err, n, "%s", t->links[peer].failed);
+    *err_peer = t->links[peer].failed_peer;
+    if (told) t->links[peer].failed_told = 1;
     pthread_mutex_unlock(&t->mu);
 }
 
-/* Dials peer (> this rank) and sends the hello: the fd, or -1 with why set. */
-static int dial(tcp *t, int peer, double deadline, char *why, size_t n)
+/* The caller is being told that the link to peer failed. */
+static void link_told(tcp *t, int peer)
+{
+    pthread_mutex_lock(&t->mu);
+    if (t->links[peer].failed[0]) t->links[peer].failed_told = 1;
+    pthread_mutex_unlock(&t->mu);
+}
+
+/* Dials peer (> this rank) and sends the hello: the fd, or -1 with why and *peer_lost
+ * set. */
+static int dial(tcp *t, int peer, double deadline, char *why, size_t n, int *peer_lost)
 {
     char key[64], addr[300], host[280], msg[300];
     size_t alen;
@@ -111,6 +146,7 @@ static int dial(tcp *t, int peer, double deadline, char *why, size_t n)
     if (rt_store_get(t->store, key, addr, sizeof addr - 1, &alen, left > 0 ? left : 0)) {
         snprintf(why, n, "rank %d: cannot find the address of peer rank %d: %s", t->env.rank,
                  peer, rt_store_error(t->store));
+        *peer_lost = rt_store_error_peer(t->store);
         return -1;
     }
     addr[alen] = 0;
@@ -119,12 +155,15 @@ static int dial(tcp *t, int peer, double deadline, char *why, size_t n)
     if (!colon || port <= 0 || port > 65535 || (size_t)(colon - addr) >= sizeof host) {
         snprintf(why, n, "rank %d: bad address '%s' for peer rank %d in the store",
                  t->env.rank, addr, peer);
+        *peer_lost = 0;
         return -1;
     }
     memcpy(host, addr, (size_t)(colon - addr));
     host[colon - addr] = 0;
-    int fd = rt_net_dial(host, port, deadline, msg, sizeof msg);
+    /* the peer listened before it published its address: a refusal means it is gone */
+    int fd = rt_net_dial(host, port, deadline, 0, msg, sizeof msg);
     if (fd < 0) {
+        *peer_lost = rt_net_peer_lost(RT_NET_ERR, errno);
         snprintf(why, n, "rank %d: cannot connect to peer rank %d: %s", t->env.rank, peer, msg);
         return -1;
     }
@@ -138,8 +177,10 @@ static int dial(tcp *t, int peer, double deadline, char *why, size_t n)
     memcpy(h + 15, t->env.job_id, jn);
     int rc = rt_net_write(fd, h, sizeof h, deadline);
     if (rc) {
+        int e = errno;
+        *peer_lost = rt_net_peer_lost(rc, e);
         snprintf(why, n, "rank %d: peer rank %d %s during the handshake", t->env.rank, peer,
-                 rt_net_what(rc, errno));
+                 rt_net_what(rc, e));
         close(fd);
         return -1;
     }
@@ -147,14 +188,15 @@ static int dial(tcp *t, int peer, double deadline, char *why, size_t n)
 }
 
 /* The socket of the link to peer, opening it if need be: this rank dials a higher peer and
- * waits for a lower one to dial it. -1 with why set. */
-static int link_fd(tcp *t, int peer, double deadline, char *why, size_t n)
+ * waits for a lower one to dial it. -1 with why and *peer_lost set. */
+static int link_fd(tcp *t, int peer, double deadline, char *why, size_t n, int *peer_lost)
 {
     tlink *l = &t->links[peer];
     pthread_mutex_lock(&t->mu);
     for (;;) {
         if (l->failed[0]) {
             snprintf(why, n, "%s", l->failed);
+            *peer_lost = l->failed_peer;
             pthread_mutex_unlock(&t->mu);
             return -1;
         }
@@ -165,6 +207,7 @@ static int link_fd(tcp *t, int peer, double deadline, char *why, size_t n)
         }
         if (l->stop) {
             snprintf(why, n, "rank %d: the transport was closed", t->env.rank);
+            *peer_lost = 0;
             pthread_mutex_unlock(&t->mu);
             return -1;
         }
@@ -174,6 +217,7 @@ static int link_fd(tcp *t, int peer, double deadline, char *why, size_t n)
             snprintf(why, n, "rank %d: timed out after %s s waiting for peer rank %d to "
                      "connect (PIPPY_TIMEOUT)", t->env.rank,
                      rt_fmt_secs(t->env.timeout_s, secs, sizeof secs), peer);
+            *peer_lost = 1;
             pthread_mutex_unlock(&t->mu);
             return -1;
         }
@@ -181,11 +225,11 @@ static int link_fd(tcp *t, int peer, double deadline, char *why, size_t n)
     }
     l->dialing = 1;
     pthread_mutex_unlock(&t->mu);
-    int fd = dial(t, peer, deadline, why, n);
+    int fd = dial(t, peer, deadline, why, n, peer_lost);
     pthread_mutex_lock(&t->mu);
     l->dialing = 0;
     if (fd >= 0) l->fd = fd;
-    else link_fail_locked(t, peer, why);
+    else link_fail_locked(t, peer, why, *peer_lost);
     pthread_cond_broadcast(&t->cv);
     pthread_mutex_unlock(&t->mu);
     return fd;
@@ -211,7 +255,7 @@ static int do_send(tcp *t, tcp_req *r)
 {
     char why[400];
     double deadline = rt_now() + t->env.timeout_s;
-    int fd = link_fd(t, r->peer, deadline, why, sizeof why);
+    int fd = link_fd(t, r->peer, deadline, why, sizeof why, &r->err_peer);
     if (fd < 0) {
         snprintf(r->err, sizeof r->err, "%s", why);
         return -1;
@@ -232,10 +276,8 @@ static int do_send(tcp *t, tcp_req *r)
         else
             snprintf(why, sizeof why, "rank %d: peer rank %d %s (sending tag %u, %zu bytes)",
                      t->env.rank, r->peer, rt_net_what(rc, e), r->tag, r->len);
-        link_fail(t, r->peer, why);
-        pthread_mutex_lock(&t->mu);
-        snprintf(r->err, sizeof r->err, "%s", t->links[r->peer].failed);
-        pthread_mutex_unlock(&t->mu);
+        link_fail_report(t, r->peer, why, rt_net_peer_lost(rc, e), r->err, sizeof r->err,
+                         &r->err_peer, 0);
         return -1;
     }
     return 0;
@@ -273,12 +315,15 @@ static int tcp_isend(rt_transport *bt, int peer, uint32_t tag, const void *buf, 
     if (peer < 0 || peer >= t->env.world_size || peer == t->env.rank) {
         snprintf(bt->err, sizeof bt->err, "rank %d: send to rank %d: no such peer (world size "
                  "%d)", t->env.rank, peer, t->env.world_size);
+        bt->err_peer = 0;
         return -1;
     }
     tlink *l = &t->links[peer];
     pthread_mutex_lock(&t->mu);
     if (l->failed[0]) {
         snprintf(bt->err, sizeof bt->err, "%s", l->failed);
+        bt->err_peer = l->failed_peer;
+        l->failed_told = 1;
         pthread_mutex_unlock(&t->mu);
         return -1;
     }
@@ -287,6 +332,7 @@ static int tcp_isend(rt_transport *bt, int peer, uint32_t tag, const void *buf, 
     else if (!(r = malloc(sizeof *r))) {
         pthread_mutex_unlock(&t->mu);
         snprintf(bt->err, sizeof bt->err, "rank %d: out of memory", t->env.rank);
+        bt->err_peer = 0;
         return -1;
     }
     memset(r, 0, sizeof *r);
@@ -304,6 +350,7 @@ static int tcp_isend(rt_transport *bt, int peer, uint32_t tag, const void *buf, 
             pthread_mutex_unlock(&t->mu);
             snprintf(bt->err, sizeof bt->err, "rank %d: cannot start a sender thread",
                      t->env.rank);
+            bt->err_peer = 0;
             return -1;
         }
         l->has_thread = 1;
@@ -326,11 +373,15 @@ static int tcp_wait(rt_transport *bt, rt_req *req)
     pthread_mutex_lock(&t->mu);
     while (!r->done && rt_now() < deadline) cv_wait_until(t, deadline);
     int rc = r->done ? r->rc : -1;
-    if (!r->done)
+    if (!r->done) {
         snprintf(bt->err, sizeof bt->err, "rank %d: send to peer rank %d never finished",
                  t->env.rank, r->peer);
-    else if (rc)
+        bt->err_peer = 0;
+    } else if (rc) {
         snprintf(bt->err, sizeof bt->err, "%s", r->err);
+        bt->err_peer = r->err_peer;
+        if (t->links[r->peer].failed[0]) t->links[r->peer].failed_told = 1;
+    }
     if (r->done) {
         r->next = t->free_reqs;
         t->free_reqs = r;
@@ -346,29 +397,88 @@ static int tcp_send(rt_transport *bt, int peer, uint32_t tag, const void *buf, s
     return tcp_wait(bt, r);
 }
 
+/* Waits until the link to peer (fd) can be read, watching the other links meanwhile.
+ * 0: fd is readable (bytes or EOF); RT_NET_TIMEOUT at deadline; RT_NET_ERR (errno); or 1
+ * with *gone = another peer that is lost: a link that hung up (*gone_err its socket error,
+ * 0 if it closed), or (*gone_err -1) a link whose loss the caller has not been told of. */
+static int wait_readable(tcp *t, int peer, int fd, double deadline, int *gone, int *gone_err)
+{
+    for (;;) {
+        int np = 0;
+        t->wpf[np++] = (struct pollfd){.fd = fd, .events = POLLIN};
+        pthread_mutex_lock(&t->mu);
+        for (int i = 0; i < t->env.world_size; i++) {
+            tlink *l = &t->links[i];
+            if (i != peer && l->failed[0] && l->failed_peer && !l->failed_told) {
+                pthread_mutex_unlock(&t->mu);
+                *gone = i;
+                *gone_err = -1;
+                return 1;
+            }
+            if (i == peer || l->fd < 0 || l->failed[0]) continue;
+            t->wpeer[np] = i;
+            t->wpf[np++] = (struct pollfd){.fd = l->fd, .events = POLLRDHUP};
+        }
+        pthread_mutex_unlock(&t->mu);
+        /* at most 250 ms at a time, so that links opened meanwhile are watched too */
+        int ms = rt_poll_ms(deadline);
+        int n = poll(t->wpf, (nfds_t)np, ms < 250 ? ms : 250);
+        if (n < 0 && errno != EINTR) return RT_NET_ERR;
+        for (int j = 1; n > 0 && j < np; j++)
+            if (t->wpf[j].revents & (POLLRDHUP | POLLHUP | POLLERR)) {
+                int e = 0;
+                socklen_t el = sizeof e;
+                if (t->wpf[j].revents & POLLERR)
+                    getsockopt(t->wpf[j].fd, SOL_SOCKET, SO_ERROR, &e, &el);
+                *gone = t->wpeer[j];
+                *gone_err = e;
+                return 1;
+            }
+        if (n > 0 && t->wpf[0].revents) return 0;
+        if (rt_now() >= deadline) return RT_NET_TIMEOUT;
+    }
+}
+
 static int tcp_recv(rt_transport *bt, int peer, uint32_t tag, void *buf, size_t len,
                     double timeout_s)
 {
     tcp *t = (tcp *)bt;
     char why[400], secs[32];
+    int peer_lost = 0, e = 0;
     double tmo = timeout_s < 0 ? t->env.timeout_s : timeout_s;
     double deadline = rt_now() + tmo;
     if (peer < 0 || peer >= t->env.world_size || peer == t->env.rank) {
         snprintf(bt->err, sizeof bt->err, "rank %d: receive from rank %d: no such peer (world "
                  "size %d)", t->env.rank, peer, t->env.world_size);
+        bt->err_peer = 0;
         return -1;
     }
-    int fd = link_fd(t, peer, deadline, why, sizeof why);
+    int fd = link_fd(t, peer, deadline, why, sizeof why, &peer_lost);
     if (fd < 0) {
         snprintf(bt->err, sizeof bt->err, "%s", why);
+        bt->err_peer = peer_lost;
+        link_told(t, peer);
         return -1;
     }
     uint8_t h[FRAME_HDR];
-    int rc = rt_net_read(fd, h, sizeof h, deadline);
+    int gone = -1, gone_err = 0;
+    int rc = wait_readable(t, peer, fd, deadline, &gone, &gone_err);
+    if (rc == 1) {  /* the link to peer is untouched: nothing of it was read */
+        snprintf(why, sizeof why, "rank %d: peer rank %d %s (seen while waiting for tag %u "
+                 "from peer rank %d)", t->env.rank, gone,
+                 gone_err > 0 ? rt_net_what(RT_NET_ERR, gone_err) : "closed the connection",
+                 tag, peer);
+        /* a link already failed keeps its first reason, which is what the caller gets */
+        link_fail_report(t, gone, why, 1, bt->err, sizeof bt->err, &bt->err_peer, 1);
+        return -1;
+    }
+    if (rc == 0) rc = rt_net_read(fd, h, sizeof h, deadline);
+    e = errno;
     if (rc == RT_NET_TIMEOUT) {
         snprintf(why, sizeof why, "rank %d: timed out after %s s waiting for tag %u (%zu bytes) "
                  "from peer rank %d (PIPPY_TIMEOUT)", t->env.rank,
                  rt_fmt_secs(tmo, secs, sizeof secs), tag, len, peer);
+        peer_lost = 1;
         goto fail;
     }
     if (rc) goto io_fail;
@@ -386,22 +496,22 @@ static int tcp_recv(rt_transport *bt, int peer, uint32_t tag, void *buf, size_t 
         goto fail;
     }
     rc = stream(t, fd, buf, len, 0, rt_now() + t->env.timeout_s);
+    e = errno;
     if (rc == RT_NET_TIMEOUT) {
         snprintf(why, sizeof why, "rank %d: peer rank %d stalled for %s s in the middle of tag "
                  "%u (%zu bytes) (PIPPY_TIMEOUT)", t->env.rank, peer,
                  rt_fmt_secs(t->env.timeout_s, secs, sizeof secs), tag, len);
+        peer_lost = 1;
         goto fail;
     }
     if (rc) goto io_fail;
     return 0;
 io_fail:
     snprintf(why, sizeof why, "rank %d: peer rank %d %s (receiving tag %u, %zu bytes)",
-             t->env.rank, peer, rt_net_what(rc, errno), tag, len);
-fail:
-    link_fail(t, peer, why);
-    pthread_mutex_lock(&t->mu);
-    snprintf(bt->err, sizeof bt->err, "%s", t->links[peer].failed);
-    pthread_mutex_unlock(&t->mu);
+             t->env.rank, peer, rt_net_what(rc, e), tag, len);
+    peer_lost = rt_net_peer_lost(rc, e);
+fail:  /* garbage and tag mismatches arrive here with peer_lost 0: this rank's error */
+    link_fail_report(t, peer, why, peer_lost, bt->err, sizeof bt->err, &bt->err_peer, 1);
     return -1;
 }
 
@@ -540,6 +650,8 @@ static void tcp_close(rt_transport *bt)
         t->free_reqs = r->next;
         free(r);
     }
+    free(t->wpf);
+    free(t->wpeer);
     if (t->lfd >= 0) close(t->lfd);
     if (t->wake[0] >= 0) close(t->wake[0]);
     if (t->wake[1] >= 0) close(t->wake[1]);
@@ -552,7 +664,13 @@ static void tcp_close(rt_transport *bt)
 rt_transport *rt_tcp_open(const rt_env *e, rt_store *s, char *err, size_t errsz)
 {
     tcp *t = calloc(1, sizeof *t);
-    if (!t || !(t->links = calloc((size_t)e->world_size, sizeof *t->links))) {
+    if (!t || !(t->links = calloc((size_t)e->world_size, sizeof *t->links)) ||
+        !(t->wpf = calloc((size_t)e->world_size, sizeof *t->wpf)) ||
+        !(t->wpeer = calloc((size_t)e->world_size, sizeof *t->wpeer))) {
+        if (t) {
+            free(t->links);
+            free(t->wpf);
+        }
         free(t);
         snprintf(err, errsz, "rank %d: out of memory", e->rank);
         return NULL;

@@ -2,7 +2,8 @@
  * then pass a 4 MB buffer around the ring of ranks over the TCP transport (isend to the
  * next rank overlapping the recv from the previous one), and check every byte.
  * With argument "fail R", rank R exits 3 after the rendezvous and the others report the
- * peer error. */
+ * peer error, exiting RT_EXIT_PEER_LOST when it is the loss of a peer (as stage programs
+ * do), else 1. */
 #include "rt_comm.h"
 
 #include <stdint.h>
@@ -34,7 +35,7 @@ int main(int argc, char **argv)
     if (rt_comm_isend(c, next, 1, out, n, &r) || rt_comm_recv(c, prev, 1, in, n, -1) ||
         rt_comm_wait(c, r)) {
         fprintf(stderr, "%s\n", rt_comm_error(c));
-        return 1;
+        return rt_comm_error_peer(c) ? RT_EXIT_PEER_LOST : 1;
     }
     for (size_t i = 0; i < n; i++)
         if (in[i] != (uint8_t)(i * 7 + (size_t)prev)) { fprintf(stderr, "byte %zu wrong\n", i); return 1; }

@@ -78,6 +78,38 @@ check "(c) pippyrun exits 1 (rc=$rc)" [ $rc -eq 1 ]
 check "(c) names the killed rank" grep -Eq "^pippyrun: rank 1 \(pid $victim\) failed: killed by signal 9 \(SIGKILL\)$" "$TMP/c.err"
 check "(c) no rank process remains" wait_gone c
 
+# (c2) which rank is named when several fail: a rank killed by a signal pippyrun did not
+# send, else the first that failed on its own (not 75), else the first; pippyrun's own
+# SIGTERM to the survivors is never the cause. 75 = RT_EXIT_PEER_LOST (it lost a peer).
+named() { grep -E '^pippyrun: rank [0-9]+ \(pid [0-9]+\) failed: ' "$1"; }
+# rank 1 loses a peer first, rank 2 fails on its own 0.3 s later: rank 2 is named
+mkranks c2 4 "if [ \$R = 1 ]; then sleep 0.2; exit 75; fi; if [ \$R = 2 ]; then sleep 0.5; exit 1; fi; $LOOP"
+timeout 20 "$RUN" "$TMP/c2" > /dev/null 2> "$TMP/c2.err"; rc=$?
+check "(c2) own failure after a peer loss: exit 1 (rc=$rc)" [ $rc -eq 1 ]
+check "(c2) ... names rank 2, exit status 1 (got: $(named "$TMP/c2.err"))" grep -Eqx "pippyrun: rank 2 \(pid [0-9]+\) failed: exit status 1 \(it failed on its own\)" "$TMP/c2.err"
+check "(c2) ... and how the others ended" grep -qx "pippyrun: 3 other ranks stopped after it: rank 1 lost a peer; ranks 0, 3 were stopped by pippyrun" "$TMP/c2.err"
+check "(c2) ... nothing remains" wait_gone c2
+# rank 3 fails on its own, then rank 0 is killed by SIGUSR1 (not pippyrun's): rank 0 is named
+mkranks c3 4 "if [ \$R = 3 ]; then sleep 0.2; exit 1; fi; if [ \$R = 0 ]; then sleep 0.5; kill -USR1 \$\$; fi; $LOOP"
+timeout 20 "$RUN" "$TMP/c3" > /dev/null 2> "$TMP/c3.err"; rc=$?
+check "(c3) a signal after an own failure: exit 1 (rc=$rc)" [ $rc -eq 1 ]
+check "(c3) ... names rank 0 and the signal (got: $(named "$TMP/c3.err"))" grep -Eqx "pippyrun: rank 0 \(pid [0-9]+\) failed: killed by signal [0-9]+ \(SIGUSR1\)" "$TMP/c3.err"
+check "(c3) ... and how the others ended" grep -qx "pippyrun: 3 other ranks stopped after it: rank 3 also failed on its own; ranks 1, 2 were stopped by pippyrun" "$TMP/c3.err"
+# a SIGTERM that pippyrun did not send is a cause, even with a peer loss reaped first
+mkranks c4 3 "if [ \$R = 0 ]; then sleep 0.1; exit 75; fi; if [ \$R = 2 ]; then sleep 0.4; kill -TERM \$\$; fi; $LOOP"
+timeout 20 "$RUN" "$TMP/c4" > /dev/null 2> "$TMP/c4.err"; rc=$?
+check "(c4) a SIGTERM not from pippyrun names rank 2 (got: $(named "$TMP/c4.err"))" grep -Eqx "pippyrun: rank 2 \(pid [0-9]+\) failed: killed by signal 15 \(SIGTERM\)" "$TMP/c4.err"
+# only peer losses, and a stalled rank: the first is named, the stalled one was stopped,
+# within COLLECT_S (1 s) + a little, not the grace period
+mkranks c5 4 "if [ \$R = 0 ]; then sleep 0.2; exit 75; fi; if [ \$R = 1 ]; then sleep 0.4; exit 75; fi; if [ \$R = 3 ]; then sleep 0.6; exit 75; fi; $LOOP"
+t0=$(now)
+timeout 20 "$RUN" --grace 5 "$TMP/c5" > /dev/null 2> "$TMP/c5.err"; rc=$?
+dt=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')
+check "(c5) only peer losses: exit 1 (rc=$rc)" [ $rc -eq 1 ]
+check "(c5) ... names the first, rank 0 (got: $(named "$TMP/c5.err"))" grep -Eqx "pippyrun: rank 0 \(pid [0-9]+\) failed: exit status 75 \(it lost a peer, and no rank was killed or failed on its own\)" "$TMP/c5.err"
+check "(c5) ... the stalled rank 2 was stopped" grep -qx "pippyrun: 3 other ranks stopped after it: ranks 1, 3 lost a peer; rank 2 was stopped by pippyrun" "$TMP/c5.err"
+check "(c5) ... within 3 s ($dt s)" awk -v d="$dt" 'BEGIN { exit !(d < 3) }'
+
 # (d) SIGTERM to pippyrun: passed on, all ranks gone
 mkranks d 3 "$LOOP"
 timeout 20 "$RUN" "$TMP/d" > /dev/null 2> "$TMP/d.err" &
@@ -135,6 +167,8 @@ if $CC -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O1 -I"$SRC/runtime"
     timeout 30 "$RUN" --timeout 10 "$TMP/g" fail 1 > "$TMP/g2.out" 2>&1; rc=$?
     check "(g) a rank fails after the rendezvous -> exit 1 (rc=$rc)" [ $rc -eq 1 ]
     check "(g) ... named first" grep -Eq "^pippyrun: rank 1 \(pid [0-9]+\) failed: exit status 3$" "$TMP/g2.out"
+    # rank 0 dials rank 1 (refused: gone) and exits 75; rank 2 waits for rank 1 to dial it
+    check "(g) ... rank 0 lost a peer" grep -Eq "^pippyrun: 2 other ranks stopped after it: rank 0 lost a peer; rank 2 was stopped by pippyrun$" "$TMP/g2.out"
     check "(g) nothing remains" wait_gone g
 else
     bad "(g) building tests/comm/ring.c: $(head -5 "$TMP/g.cc")"

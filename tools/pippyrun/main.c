@@ -2,10 +2,16 @@
  *
  * DIR holds one program per rank, DIR/rank_<r> (pippyc -o DIR writes them). pippyrun starts
  * this node's ranks with torchrun's environment, prefixes every line they print with
- * "[rank N] ", and watches them: the first rank that fails (non-zero exit or a signal) is
- * named, the others get SIGTERM and, after a grace period, SIGKILL. The ranks die with
- * pippyrun even if it is SIGKILLed (PR_SET_PDEATHSIG). Self-contained: it links nothing of
- * the runtime.
+ * "[rank N] ", and watches them. When one fails (non-zero exit or a signal), pippyrun
+ * collects the others' statuses for a moment (COLLECT_S), stops the rest (SIGTERM, then
+ * SIGKILL after a grace period) and names the root cause: a rank killed by a signal that
+ * pippyrun did not send, else the first rank that failed on its own, else the first that
+ * failed. A rank that exits RT_EXIT_PEER_LOST says it only lost a peer (a link or the store
+ * closed, or a peer went silent) and is never preferred: when rank 2 is killed, ranks 1 and
+ * 3 exit 75 moments later, often before pippyrun has reaped rank 2 (waitpid returns zombies
+ * in fork order, not in order of death). The ranks die with pippyrun even if it is
+ * SIGKILLed (PR_SET_PDEATHSIG). Self-contained: it links nothing of the runtime (it takes
+ * one constant from rt_comm.h).
  */
 #define _GNU_SOURCE  /* pipe2 */
 #include <ctype.h>
@@ -15,6 +21,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +34,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../runtime/rt_comm.h"  /* RT_EXIT_PEER_LOST */
+
 #define LINE_MAX_BYTES 65536  /* a longer line is passed on in pieces */
+/* After the first failure, how long to wait for the other ranks' statuses before stopping
+ * them. The rank where a failure began has ended before its peers see their links close, so
+ * its status is there within moments; a peer that stalls is stopped after this. */
+#define COLLECT_S 1.0
 
 static const char USAGE[] =
 "usage: pippyrun [options] DIR [ARGS...]\n"
@@ -56,10 +69,15 @@ static const char USAGE[] =
 "  -h, --help           this text\n"
 "\n"
 "Every output line of a rank is prefixed with \"[rank N] \" (stdout to stdout, stderr to\n"
-"stderr). pippyrun exits 0 when every rank exits 0; when one fails it prints\n"
-"  pippyrun: rank 2 (pid 1234) failed: exit status 3\n"
-"stops the others and exits 1. SIGINT, SIGTERM and SIGHUP are passed on to the ranks (a\n"
-"second one kills them); if pippyrun itself is killed, the ranks die with it.\n"
+"stderr). pippyrun exits 0 when every rank exits 0. When ranks fail it waits up to a\n"
+"second for the others' statuses, stops the rest and names the root cause:\n"
+"  pippyrun: rank 2 (pid 1234) failed: killed by signal 9 (SIGKILL)\n"
+"  pippyrun: 3 other ranks stopped after it: ranks 0, 1, 3 lost a peer\n"
+"that is, a rank killed by a signal pippyrun did not send, else the first rank that failed\n"
+"on its own, else the first to fail. A rank that exits 75 only lost a peer (its link to a\n"
+"rank that failed or went silent closed or timed out), so it is not named when another\n"
+"rank is to blame. pippyrun then exits 1. SIGINT, SIGTERM and SIGHUP are passed on to the\n"
+"ranks (a second one kills them); if pippyrun itself is killed, the ranks die with it.\n"
 "Exit status: 0 all ranks succeeded, 1 a rank failed or DIR is wrong, 2 bad options,\n"
 "128+S stopped by signal S.\n"
 "\n"
@@ -281,8 +299,28 @@ typedef struct proc {
     int rank;
     pid_t pid;
     int running, status;
+    int signalled;          /* pippyrun signalled its group while it ran: its end is ours */
+    int nth_failure;        /* 1 for the first failed rank reaped, 2 the next; 0 if none */
     outbuf out[2];
 } proc;
+
+/* How a rank ended, in the order that picks a failure's root cause (lowest first). */
+typedef enum end_kind {
+    END_SIGNAL,             /* killed by a signal pippyrun did not send */
+    END_OWN,                /* a non-zero exit: it failed on its own */
+    END_PEER,               /* exit RT_EXIT_PEER_LOST: it lost a peer */
+    END_STOPPED,            /* ended after pippyrun signalled it (teardown) */
+    END_OK,
+} end_kind;
+
+static end_kind end_of(const proc *p)
+{
+    int st = p->status;
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 0) return END_OK;
+    if (p->signalled) return END_STOPPED;
+    if (!WIFEXITED(st)) return END_SIGNAL;
+    return WEXITSTATUS(st) == RT_EXIT_PEER_LOST ? END_PEER : END_OWN;
+}
 
 static int sigpipe_fd[2] = {-1, -1};
 
@@ -447,6 +485,8 @@ static void launch(const opts *o, proc *ps, int restart)
         p->pid = pid;
         p->running = 1;
         p->status = 0;
+        p->signalled = 0;
+        p->nth_failure = 0;
         for (int k = 0; k < 2; k++) {
             p->out[k].fd = fds[k][0];
             p->out[k].to = k + 1;
@@ -461,18 +501,134 @@ static void launch(const opts *o, proc *ps, int restart)
 
 static void signal_all(proc *ps, int n, int sig)
 {
-    for (int i = 0; i < n; i++)
-        if (ps[i].pid > 0) kill(-ps[i].pid, sig);  /* the rank's process group */
+    for (int i = 0; i < n; i++) {
+        if (ps[i].pid <= 0) continue;
+        if (ps[i].running) ps[i].signalled = 1;
+        kill(-ps[i].pid, sig);  /* the rank's process group */
+    }
+}
+
+/* The supervisor's state. A failure moves it from RUN to COLLECT (the others' statuses come
+ * in for up to COLLECT_S) to STOP (SIGTERM, SIGKILL at kill_at); a signal to pippyrun moves
+ * it straight to STOP. */
+enum { PHASE_RUN, PHASE_COLLECT, PHASE_STOP };
+
+typedef struct sup {
+    proc *ps;
+    int n, alive;
+    int nfail;              /* failed ranks reaped so far */
+    int failed;             /* a rank failed while no signal to pippyrun was being handled */
+    int got_sig;            /* a signal sent to pippyrun, when it is the reason to stop */
+    int phase;
+    double collect_until, kill_at;
+} sup;
+
+/* Reaps every rank that has ended, numbering the failures in the order they are seen. */
+static void reap(sup *S)
+{
+    for (;;) {
+        int st;
+        pid_t pid = waitpid(-1, &st, WNOHANG);
+        if (pid <= 0) break;
+        for (int i = 0; i < S->n; i++) {
+            proc *p = &S->ps[i];
+            if (p->pid != pid || !p->running) continue;
+            p->running = 0;
+            p->status = st;
+            S->alive--;
+            if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
+                p->nth_failure = ++S->nfail;
+                if (!S->got_sig) S->failed = 1;
+            }
+        }
+    }
+}
+
+/* Appends to b (capacity n) as far as it fits. */
+static void app(char *b, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void app(char *b, size_t n, const char *fmt, ...)
+{
+    size_t len = strlen(b);
+    if (len + 1 >= n) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b + len, n - len, fmt, ap);
+    va_end(ap);
+}
+
+/* Appends "; ranks 1, 3 WHAT" (or "rank 1 WHAT1") for the ranks other than skip that ended
+ * as k. Returns how many there are. */
+static int list_ranks(char *b, size_t n, const proc *ps, int np, int skip, end_kind k,
+                      const char *what1, const char *what)
+{
+    int cnt = 0, j = 0;
+    for (int i = 0; i < np; i++) cnt += i != skip && end_of(&ps[i]) == k;
+    if (!cnt) return 0;
+    app(b, n, "%s%s ", b[0] ? "; " : "", cnt == 1 ? "rank" : "ranks");
+    for (int i = 0; i < np; i++)
+        if (i != skip && end_of(&ps[i]) == k) app(b, n, "%s%d", j++ ? ", " : "", ps[i].rank);
+    app(b, n, " %s", cnt == 1 ? what1 : what);
+    return cnt;
+}
+
+/* Names the root cause of a failure on stderr: a rank killed by a signal pippyrun did not
+ * send, else the first rank that failed on its own, else the first that failed (each with
+ * how it ended and what that means), then how the others ended. */
+static void report(const proc *ps, int n, int multinode)
+{
+    int best = -1;
+    end_kind bk = END_OK;
+    for (int i = 0; i < n; i++) {
+        end_kind k = end_of(&ps[i]);
+        if (k >= END_STOPPED) continue;
+        if (best < 0 || k < bk || (k == bk && ps[i].nth_failure < ps[best].nth_failure)) {
+            best = i;
+            bk = k;
+        }
+    }
+    if (best < 0)  /* every failure came after pippyrun's own signals: the first one */
+        for (int i = 0; i < n; i++)
+            if (ps[i].nth_failure && (best < 0 || ps[i].nth_failure < ps[best].nth_failure))
+                best = i;
+    if (best < 0) return;
+    const proc *p = &ps[best];
+    int st = p->status;
+    if (WIFEXITED(st)) {
+        int code = WEXITSTATUS(st);
+        const char *means = code == RT_EXIT_PEER_LOST && bk == END_PEER ? (multinode ?
+            " (it lost a peer, and no rank on this node was killed or failed on its own)" :
+            " (it lost a peer, and no rank was killed or failed on its own)") :
+            code == RT_EXIT_PEER_LOST ? " (it lost a peer)" :
+            code == 1 ? " (it failed on its own)" :
+            code == 2 ? " (a usage error)" :
+            code == 126 || code == 127 ? " (the program could not be run)" : "";
+        fprintf(stderr, "pippyrun: rank %d (pid %d) failed: exit status %d%s\n", p->rank,
+                (int)p->pid, code, means);
+    } else {
+        fprintf(stderr, "pippyrun: rank %d (pid %d) failed: killed by signal %d (%s)%s\n",
+                p->rank, (int)p->pid, WTERMSIG(st), sig_name(WTERMSIG(st)),
+                WCOREDUMP(st) ? ", core dumped" : "");
+    }
+    char b[2048] = "";
+    int others = 0;
+    others += list_ranks(b, sizeof b, ps, n, best, END_SIGNAL, "was also killed by a signal",
+                         "were also killed by signals");
+    others += list_ranks(b, sizeof b, ps, n, best, END_OWN, "also failed on its own",
+                         "also failed on their own");
+    others += list_ranks(b, sizeof b, ps, n, best, END_PEER, "lost a peer", "lost a peer");
+    others += list_ranks(b, sizeof b, ps, n, best, END_STOPPED, "was stopped by pippyrun",
+                         "were stopped by pippyrun");
+    if (others)
+        fprintf(stderr, "pippyrun: %d other rank%s stopped after it: %s\n", others,
+                others == 1 ? "" : "s", b);
 }
 
 /* Runs the ranks until all have exited. Returns 0 if all succeeded, 1 if one failed
  * (named on stderr), or the signal number that stopped pippyrun (negated). */
 static int supervise(const opts *o, proc *ps)
 {
-    int n = o->nproc, alive = n;
-    int first = -1;             /* index of the first failed rank */
-    int got_sig = 0;            /* a signal sent to pippyrun */
-    double kill_at = 0;         /* SIGKILL what is left at this time (0: not stopping) */
+    sup S = {.ps = ps, .n = o->nproc, .alive = o->nproc, .phase = PHASE_RUN};
+    int n = o->nproc;
     double drain_until = 0;     /* all ranks gone: stop reading pipes at this time */
     struct pollfd *pf = calloc((size_t)(2 * n + 1), sizeof *pf);
     int *who = calloc((size_t)(2 * n + 1), sizeof *who);
@@ -489,19 +645,21 @@ static int supervise(const opts *o, proc *ps)
                     open_pipes++;
                 }
         double t = now();
-        if (alive == 0) {
+        if (S.alive == 0) {
             if (!open_pipes) break;
             if (drain_until == 0) drain_until = t + 1.0;  /* a rank's child may hold a pipe */
             if (t >= drain_until) break;
         }
-        double next = alive == 0 ? drain_until : kill_at;
+        double next = S.alive == 0 ? drain_until : S.phase == PHASE_COLLECT ? S.collect_until :
+                      S.phase == PHASE_STOP ? S.kill_at : 0;
         int ms = next > 0 ? (int)((next - t) * 1000) + 1 : -1;
         if (ms == 0) ms = 1;
         int rc = poll(pf, (nfds_t)np, ms);
         if (rc < 0 && errno != EINTR) {
             fprintf(stderr, "pippyrun: poll: %s\n", strerror(errno));
             signal_all(ps, n, SIGKILL);
-            kill_at = now();
+            S.phase = PHASE_STOP;
+            S.kill_at = now();
         }
         if (rc > 0 && pf[0].revents) {
             unsigned char sigs[64];
@@ -509,18 +667,21 @@ static int supervise(const opts *o, proc *ps)
             for (ssize_t j = 0; j < k; j++) {
                 int s = sigs[j];
                 if (s == SIGCHLD) continue;  /* reaped below */
-                if (!got_sig && !kill_at) {
-                    got_sig = s;
+                if (S.phase != PHASE_STOP) {
+                    /* A failure being collected stays the reason reported. */
+                    if (!S.failed) S.got_sig = s;
                     fprintf(stderr, "pippyrun: got %s (from pid %d), stopping the ranks\n",
                             sig_name(s), (int)last_sender);
+                    reap(&S);  /* a rank that has ended did so before this signal */
                     signal_all(ps, n, s);
-                    kill_at = now() + o->grace;
+                    S.phase = PHASE_STOP;
+                    S.kill_at = now() + o->grace;
                 } else {
                     /* asked again while stopping: no more grace. A failure already being
                      * handled stays the reason reported. */
                     fprintf(stderr, "pippyrun: got %s (from pid %d) while stopping the "
                             "ranks: killing them\n", sig_name(s), (int)last_sender);
-                    if (!got_sig && first < 0) got_sig = s;
+                    if (!S.got_sig && !S.failed) S.got_sig = s;
                     signal_all(ps, n, SIGKILL);
                 }
             }
@@ -531,56 +692,37 @@ static int supervise(const opts *o, proc *ps)
                     proc *p = &ps[who[j] / 2];
                     read_out(&p->out[who[j] % 2], p->rank);
                 }
-        /* reap */
-        for (;;) {
-            int st;
-            pid_t pid = waitpid(-1, &st, WNOHANG);
-            if (pid <= 0) break;
-            for (int i = 0; i < n; i++) {
-                if (ps[i].pid != pid || !ps[i].running) continue;
-                ps[i].running = 0;
-                ps[i].status = st;
-                alive--;
-                int bad = !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-                if (bad && first < 0 && !got_sig) {
-                    first = i;
-                    if (!kill_at) {
-                        signal_all(ps, n, SIGTERM);
-                        kill_at = now() + o->grace;
-                    }
-                }
+        reap(&S);
+        if (S.failed && S.phase == PHASE_RUN) {
+            /* Wait for the others' statuses before deciding: the rank where the failure
+             * began may be reaped after the peers that lost it. */
+            S.phase = PHASE_COLLECT;
+            S.collect_until = now() + COLLECT_S;
+        }
+        if (S.phase == PHASE_COLLECT && (S.alive == 0 || now() >= S.collect_until)) {
+            S.phase = PHASE_STOP;
+            S.kill_at = now() + o->grace;
+            if (S.alive > 0) {
+                reap(&S);  /* the last ones that ended by themselves */
+                signal_all(ps, n, SIGTERM);
             }
         }
-        if (kill_at && now() >= kill_at && alive > 0) {
+        if (S.phase == PHASE_STOP && now() >= S.kill_at && S.alive > 0) {
             signal_all(ps, n, SIGKILL);
-            kill_at = now() + 3600;  /* SIGKILL cannot be refused: they go now */
+            S.kill_at = now() + 3600;  /* SIGKILL cannot be refused: they go now */
         }
     }
     for (int i = 0; i < n; i++) {
         for (int k = 0; k < 2; k++) close_out(&ps[i].out[k], ps[i].rank);
-        if (first >= 0 || got_sig) kill(-ps[i].pid, SIGKILL);  /* leftovers in its group */
+        if (S.failed || S.got_sig) kill(-ps[i].pid, SIGKILL);  /* leftovers in its group */
     }
     free(pf);
     free(who);
-    if (first >= 0) {
-        proc *p = &ps[first];
-        int st = p->status;
-        if (WIFEXITED(st))
-            fprintf(stderr, "pippyrun: rank %d (pid %d) failed: exit status %d\n", p->rank,
-                    (int)p->pid, WEXITSTATUS(st));
-        else
-            fprintf(stderr, "pippyrun: rank %d (pid %d) failed: killed by signal %d (%s)%s\n",
-                    p->rank, (int)p->pid, WTERMSIG(st), sig_name(WTERMSIG(st)),
-                    WCOREDUMP(st) ? ", core dumped" : "");
-        int others = 0;
-        for (int i = 0; i < n; i++) others += i != first && !(WIFEXITED(ps[i].status) &&
-                                                              WEXITSTATUS(ps[i].status) == 0);
-        if (others)
-            fprintf(stderr, "pippyrun: %d other rank%s stopped after it\n", others,
-                    others == 1 ? "" : "s");
+    if (S.failed) {
+        report(ps, n, o->nnodes > 1);
         return 1;
     }
-    if (got_sig) return -got_sig;
+    if (S.got_sig) return -S.got_sig;
     for (int i = 0; i < n; i++)
         if (!(WIFEXITED(ps[i].status) && WEXITSTATUS(ps[i].status) == 0)) return 1;
     return 0;
