@@ -239,7 +239,7 @@ int rt_tensor_read_npy(const char *path, rt_host_tensor *t, char *err, size_t er
     }
     char bo = nh.descr[0];
     for (size_t i = 0; i < sizeof npy_types / sizeof npy_types[0]; i++)
-        if (strchr("<>|=", bo) && bo && !strcmp(nh.descr + 1, npy_types[i].code)) t->dtype = npy_types[i].dt;
+        if (bo && strchr("<>|=", bo) && !strcmp(nh.descr + 1, npy_types[i].code)) t->dtype = npy_types[i].dt;
     if (!t->dtype) {
         snprintf(err, errlen, "%s: unsupported dtype '%s' (numeric or bool only: f2 f4 f8 i1-i8 "
                  "u1-u8 b1)", path, nh.descr);
