@@ -163,7 +163,10 @@ struct rt_transport {
     int rank;           /* this rank */
     /* Blocking send: returns when buf may be reused. */
     int (*send)(rt_transport *t, int peer, uint32_t tag, const void *buf, size_t len);
-    /* Blocks until the next message from peer is in buf. */
+    /* Blocks until the next message from peer is in buf. Also fails (err_peer 1, naming
+     * the other peer) when a peer on another link is lost meanwhile: it hung up, or a send
+     * to it failed that the caller has not been told of; the first one lost is named.
+     * Nothing of the link to peer is consumed then. */
     int (*recv)(rt_transport *t, int peer, uint32_t tag, void *buf, size_t len,
                 double timeout_s);
     /* Starts a send and returns at once with *req set; buf must stay valid and unchanged

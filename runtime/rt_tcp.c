@@ -21,7 +21,11 @@
  * linked to it, at once, not only by the ranks that read from it: its producer would
  * otherwise wait until the failure came round the pipeline, and name whichever rank
  * brought it. Links close only when a rank fails or after the job's last barrier, so a
- * hangup during a recv always means a lost peer.
+ * hangup during a recv always means a lost peer. When several links have hung up by the
+ * time a recv looks (the rank was computing while the failure spread), the one that hung
+ * up first is reported, that is the dead rank rather than the peers that followed it: the
+ * acceptor thread, which is always waiting in poll(), also watches every link and numbers
+ * the hangups in the order it sees them.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE  /* POLLRDHUP */
@@ -31,6 +35,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -67,6 +72,8 @@ typedef struct tlink {
     char failed[400];      /* sticky: why the link is unusable; "" while healthy */
     int failed_peer;       /* with failed: 1 if the peer is gone or silent */
     int failed_told;       /* the caller has had failed from a call (recv, isend, wait) */
+    unsigned hup_seq;      /* the acceptor saw the peer hang up, as the hup_seq'th (0: not) */
+    int hup_err;           /* ... with this socket error (0: it closed) */
     int has_thread, stop;
     pthread_t th;
     tcp_req *qh, *qt;      /* sends not yet started */
@@ -85,7 +92,11 @@ typedef struct tcp {
     tcp_req *free_reqs;
     struct pollfd *wpf;    /* recv's watch (world_size entries; the recv thread's own) */
     int *wpeer;            /* the peer of each wpf entry */
+    unsigned hup_count;    /* hangups the acceptor has seen */
 } tcp;
+
+#define HUP_WAIT 0.05      /* how long a recv that sees a hangup waits for the acceptor's
+                              order of it (the acceptor is normally faster) */
 
 typedef struct sender_arg {
     tcp *t;
@@ -232,6 +243,7 @@ static int link_fd(tcp *t, int peer, double deadline, char *why, size_t n, int *
     else link_fail_locked(t, peer, why, *peer_lost);
     pthread_cond_broadcast(&t->cv);
     pthread_mutex_unlock(&t->mu);
+    if (fd >= 0 && write(t->wake[1], "n", 1) < 0) { /* full: the acceptor is awake anyway */ }
     return fd;
 }
 
@@ -397,44 +409,93 @@ static int tcp_send(rt_transport *bt, int peer, uint32_t tag, const void *buf, s
     return tcp_wait(bt, r);
 }
 
+/* The lost peer a recv from peer should report now, under t->mu: of the links that hung
+ * up (the acceptor's order) or failed unseen by the caller, the first. -1: none (or peer's
+ * own link hung up first: then reading it reports that). *err: the hangup's socket error
+ * (0: closed), -1 for a failure already recorded on the link. */
+static int first_lost_locked(tcp *t, int peer, int *err)
+{
+    int best = -1;
+    unsigned best_seq = 0;
+    for (int i = 0; i < t->env.world_size; i++) {
+        tlink *l = &t->links[i];
+        if (!l->hup_seq || (l->failed[0] && (i == peer || l->failed_told))) continue;
+        if (best < 0 || l->hup_seq < best_seq) {
+            best = i;
+            best_seq = l->hup_seq;
+        }
+    }
+    if (best >= 0) {
+        *err = t->links[best].failed[0] ? -1 : t->links[best].hup_err;
+        return best == peer ? -1 : best;
+    }
+    for (int i = 0; i < t->env.world_size; i++) {
+        tlink *l = &t->links[i];
+        if (i != peer && l->failed[0] && l->failed_peer && !l->failed_told) {
+            *err = -1;
+            return i;
+        }
+    }
+    return -1;
+}
+
 /* Waits until the link to peer (fd) can be read, watching the other links meanwhile.
  * 0: fd is readable (bytes or EOF); RT_NET_TIMEOUT at deadline; RT_NET_ERR (errno); or 1
- * with *gone = another peer that is lost: a link that hung up (*gone_err its socket error,
- * 0 if it closed), or (*gone_err -1) a link whose loss the caller has not been told of. */
+ * with *gone = another peer that is lost (see first_lost_locked; *gone_err as its *err). */
 static int wait_readable(tcp *t, int peer, int fd, double deadline, int *gone, int *gone_err)
 {
+    double hup_wait_until = 0;  /* a hangup seen here: until then, wait for its order */
     for (;;) {
         int np = 0;
         t->wpf[np++] = (struct pollfd){.fd = fd, .events = POLLIN};
         pthread_mutex_lock(&t->mu);
+        int lost = first_lost_locked(t, peer, gone_err);
+        if (lost >= 0) {
+            pthread_mutex_unlock(&t->mu);
+            *gone = lost;
+            return 1;
+        }
+        if (t->links[peer].hup_seq) {  /* the peer read from hung up first */
+            pthread_mutex_unlock(&t->mu);
+            return 0;
+        }
         for (int i = 0; i < t->env.world_size; i++) {
             tlink *l = &t->links[i];
-            if (i != peer && l->failed[0] && l->failed_peer && !l->failed_told) {
-                pthread_mutex_unlock(&t->mu);
-                *gone = i;
-                *gone_err = -1;
-                return 1;
-            }
-            if (i == peer || l->fd < 0 || l->failed[0]) continue;
+            if (i == peer || l->fd < 0 || l->failed[0] || l->hup_seq) continue;
             t->wpeer[np] = i;
             t->wpf[np++] = (struct pollfd){.fd = l->fd, .events = POLLRDHUP};
         }
+        if (hup_wait_until > 0) {
+            /* Hangups are pending that the acceptor has not ordered yet: give it a moment,
+             * then take them as they come. */
+            if (rt_now() < hup_wait_until) {
+                cv_wait_until(t, hup_wait_until);
+                pthread_mutex_unlock(&t->mu);
+                continue;
+            }
+        }
         pthread_mutex_unlock(&t->mu);
-        /* at most 250 ms at a time, so that links opened meanwhile are watched too */
+        /* at most 250 ms at a time: a link that came up meanwhile may have hung up since */
         int ms = rt_poll_ms(deadline);
         int n = poll(t->wpf, (nfds_t)np, ms < 250 ? ms : 250);
         if (n < 0 && errno != EINTR) return RT_NET_ERR;
-        for (int j = 1; n > 0 && j < np; j++)
-            if (t->wpf[j].revents & (POLLRDHUP | POLLHUP | POLLERR)) {
-                int e = 0;
-                socklen_t el = sizeof e;
-                if (t->wpf[j].revents & POLLERR)
-                    getsockopt(t->wpf[j].fd, SOL_SOCKET, SO_ERROR, &e, &el);
-                *gone = t->wpeer[j];
-                *gone_err = e;
-                return 1;
+        int hung = -1;
+        for (int j = 1; n > 0 && j < np && hung < 0; j++)
+            if (t->wpf[j].revents & (POLLRDHUP | POLLHUP | POLLERR)) hung = j;
+        if (hung >= 0) {
+            if (hup_wait_until == 0) {
+                hup_wait_until = rt_now() + HUP_WAIT;
+                continue;
             }
-        if (n > 0 && t->wpf[0].revents) return 0;
+            int e = 0;  /* the acceptor did not order it in time: report this one */
+            socklen_t el = sizeof e;
+            if (t->wpf[hung].revents & POLLERR)
+                getsockopt(t->wpf[hung].fd, SOL_SOCKET, SO_ERROR, &e, &el);
+            *gone = t->wpeer[hung];
+            *gone_err = e;
+            return 1;
+        }
+        if (n > 0 && t->wpf[0].revents) return 0;  /* bytes, or peer's EOF: read it */
         if (rt_now() >= deadline) return RT_NET_TIMEOUT;
     }
 }
@@ -547,12 +608,40 @@ static void accept_hello(tcp *t, pending *p)
     p->fd = -1;
 }
 
+/* Records that the link to peer hung up, numbering the hangups in the order seen. */
+static void note_hangup(tcp *t, int peer, int fd, short revents)
+{
+    int e = 0;
+    socklen_t el = sizeof e;
+    if (revents & POLLERR) getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el);
+    pthread_mutex_lock(&t->mu);
+    tlink *l = &t->links[peer];
+    if (!l->hup_seq && !l->failed[0]) {
+        l->hup_seq = ++t->hup_count;
+        l->hup_err = e;
+        pthread_cond_broadcast(&t->cv);
+    }
+    pthread_mutex_unlock(&t->mu);
+}
+
+/* Accepts links from lower ranks, and watches every open link for a hangup (note_hangup):
+ * this thread is always in poll(), so it sees hangups in the order they happen even while
+ * the stage computes. */
 static void *acceptor_main(void *arg)
 {
     tcp *t = arg;
     pending pend[MAX_PENDING];
-    int np = 0;
-    struct pollfd pf[MAX_PENDING + 2];
+    int np = 0, world = t->env.world_size;
+    struct pollfd fallback[MAX_PENDING + 2];
+    struct pollfd *pf = malloc(sizeof *pf * (size_t)(MAX_PENDING + 2 + world));
+    int *lpeer = malloc(sizeof *lpeer * (size_t)world);
+    if (!pf || !lpeer) {  /* out of memory: accept all the same, watch no link */
+        free(pf);
+        free(lpeer);
+        pf = fallback;
+        lpeer = NULL;
+        world = 0;
+    }
     for (;;) {
         double now = rt_now(), next = now + 3600;
         for (int i = 0; i < np;) {
@@ -567,10 +656,26 @@ static void *acceptor_main(void *arg)
         pf[0] = (struct pollfd){.fd = t->wake[0], .events = POLLIN};
         pf[1] = (struct pollfd){.fd = t->lfd, .events = POLLIN};
         for (int i = 0; i < np; i++) pf[i + 2] = (struct pollfd){.fd = pend[i].fd, .events = POLLIN};
-        int n = poll(pf, (nfds_t)np + 2, rt_poll_ms(next));
+        int nl = 0, base = np + 2;
+        pthread_mutex_lock(&t->mu);
+        for (int i = 0; i < world; i++) {
+            tlink *l = &t->links[i];
+            if (l->fd < 0 || l->failed[0] || l->hup_seq) continue;
+            lpeer[nl] = i;
+            pf[base + nl++] = (struct pollfd){.fd = l->fd, .events = POLLRDHUP};
+        }
+        pthread_mutex_unlock(&t->mu);
+        int n = poll(pf, (nfds_t)(base + nl), rt_poll_ms(next));
         if (n < 0 && errno != EINTR) break;
         if (n <= 0) continue;
-        if (pf[0].revents) break;
+        if (pf[0].revents) {  /* "q": quit; "n": a link came up, watch it too */
+            char b[64];
+            ssize_t k = read(t->wake[0], b, sizeof b);
+            if (k <= 0 || memchr(b, 'q', (size_t)k)) break;
+        }
+        for (int j = 0; j < nl; j++)
+            if (pf[base + j].revents & (POLLRDHUP | POLLHUP | POLLERR))
+                note_hangup(t, lpeer[j], pf[base + j].fd, pf[base + j].revents);
         int cnt = np;
         for (int i = cnt - 1; i >= 0; i--) {
             if (!pf[i + 2].revents) continue;
@@ -598,6 +703,8 @@ static void *acceptor_main(void *arg)
         }
     }
     for (int i = 0; i < np; i++) close(pend[i].fd);
+    if (pf != fallback) free(pf);
+    free(lpeer);
     return NULL;
 }
 
@@ -701,7 +808,8 @@ rt_transport *rt_tcp_open(const rt_env *e, rt_store *s, char *err, size_t errsz)
         snprintf(err, errsz, "rank %d: tcp transport: %s", e->rank, why);
         goto fail;
     }
-    if (pipe(t->wake) < 0 || pthread_create(&t->acc, NULL, acceptor_main, t)) {
+    if (pipe(t->wake) < 0 || fcntl(t->wake[1], F_SETFL, O_NONBLOCK) < 0 ||
+        pthread_create(&t->acc, NULL, acceptor_main, t)) {
         snprintf(err, errsz, "rank %d: tcp transport: cannot start the acceptor thread", e->rank);
         goto fail;
     }
