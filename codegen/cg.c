@@ -219,6 +219,9 @@ typedef struct job {
     char log[4096];
 } job;
 
+static int generate(const ir_graph *g, const part_plan *p, const cg_opts *o, cg_stage_mem *mem,
+                    ir_diag *d);
+
 static pid_t spawn_cc(const char *cc, const char *src, const char *exe, const char *log) {
     char cmd[16384];
     snprintf(cmd, sizeof cmd,
@@ -245,8 +248,37 @@ static pid_t spawn_cc(const char *cc, const char *src, const char *exe, const ch
     return pid;
 }
 
-int cg_generate(const ir_graph *g, const part_plan *p, const cg_opts *o, cg_stage_mem *mem,
+/* Each graph output's join axis from the microbatch-axis analysis (malloc'd), or NULL with
+ * diagnostics when an output mixes microbatches or its axis cannot be followed. */
+static int *join_axes(const ir_graph *g, const cg_opts *o, ir_diag *d) {
+    int *out = calloc((size_t)g->noutputs + 1, sizeof *out);
+    ir_batch b;
+    if (!out || ir_batch_analyze(g, o->split_dims, &b)) {
+        free(out);
+        ir_diag_error(d, "out of memory");
+        return NULL;
+    }
+    int nerr = ir_batch_output_axes(g, &b, NULL, o->chunks, out, d);
+    ir_batch_free(&b);
+    if (nerr) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+int cg_generate(const ir_graph *g, const part_plan *p, const cg_opts *opts, cg_stage_mem *mem,
                 ir_diag *d) {
+    cg_opts oc = *opts, *o = &oc;
+    int *joins = NULL;
+    if (!o->out_split_dims && !(o->out_split_dims = joins = join_axes(g, o, d))) return -1;
+    int rc = generate(g, p, o, mem, d);
+    free(joins);
+    return rc;
+}
+
+static int generate(const ir_graph *g, const part_plan *p, const cg_opts *o, cg_stage_mem *mem,
+                    ir_diag *d) {
     int nslots = o->nslots > 0 ? o->nslots : 2;
     const char *cc = o->cc ? o->cc : getenv("CC");
     if (!cc || !*cc) cc = "cc";

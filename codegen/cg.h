@@ -31,6 +31,10 @@ typedef struct cg_opts {
     int jobs;                 /* parallel compiler processes; 0: cores */
     const int *split_dims;    /* per graph input (g->inputs order): batch dim, -1 replicated;
                                  NULL: 0 for inputs of rank >= 1 */
+    const int *out_split_dims;/* per graph output (g->outputs order): the axis rank 0 joins
+                                 its microbatches along, -1 one copy (the same for every
+                                 microbatch); NULL: cg_generate follows the cut through the
+                                 graph (ir_batch_analyze) and fails where it cannot */
     const char *model_name;
     int quiet;                /* no progress lines */
 } cg_opts;

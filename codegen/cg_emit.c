@@ -150,6 +150,9 @@ static int split_dim_of(const ir_graph *g, const cg_opts *o, int gi) {
     return g->vals[g->inputs[gi]].rank >= 1 ? 0 : -1;
 }
 
+/* Output gi's join axis: cg_generate always sets out_split_dims. */
+static int join_dim_of(const cg_opts *o, int gi) { return o->out_split_dims ? o->out_split_dims[gi] : -1; }
+
 int cg_stage_emit(const ir_graph *g, const part_plan *p, const cg_stage *st, const cg_opts *o,
                   FILE *f, const char *shard_name, ir_diag *d) {
     const part_stage *ps = &p->stages[st->stage];
@@ -246,8 +249,8 @@ int cg_stage_emit(const ir_graph *g, const part_plan *p, const cg_stage *st, con
         int v = g->outputs[i], from = p->nstages - 1;
         for (int t = 0; t < p->nstages; t++)
             if (graph_index(p->stages[t].outputs, p->stages[t].noutputs, v) >= 0) from = t;
-        /* outputs are merged along dim 0 (the microbatches' batch dim) */
-        emit_io(f, g, v, 0, 0, from, -1, g->vals[v].rank >= 1 ? 0 : -1, i);
+        /* rank 0 joins the microbatches along the axis the cut becomes in it */
+        emit_io(f, g, v, 0, 0, from, -1, join_dim_of(o, i), i);
     }
     if (!g->noutputs) fprintf(f, "    {0}\n");
     /* This stage's graph inputs and outputs, in graph order (the driver's order). */
@@ -263,7 +266,7 @@ int cg_stage_emit(const ir_graph *g, const part_plan *p, const cg_stage *st, con
     for (int gi = 0; gi < g->noutputs; gi++) {
         int v = g->outputs[gi];
         if (graph_index(ps->outputs, ps->noutputs, v) < 0) continue;
-        emit_io(f, g, v, st->off[v], st->stride[v], -1, -1, g->vals[v].rank >= 1 ? 0 : -1, gi);
+        emit_io(f, g, v, st->off[v], st->stride[v], -1, -1, join_dim_of(o, gi), gi);
         no++;
     }
     if (!no) fprintf(f, "    {0}\n");

@@ -296,6 +296,48 @@ int ir_shape_infer_node(ir_graph *g, int ni);
 /* All nodes in order; returns the number of errors. */
 int ir_shape_infer(ir_graph *g);
 
+/* ---- microbatch axes (ir/ir_batch.c) ----
+ * Which axis of each value holds the microbatches, given the axis each graph input is cut
+ * along: followed through every node in topological order by one rule per op, from the op's
+ * structure. Rank 0 joins each graph output along its axis; later passes may reuse axis[] to
+ * find batch-sized constants.
+ *
+ *   ir_batch b;
+ *   if (ir_batch_analyze(g, split_dims, &b)) ... // OOM
+ *   int n = ir_batch_output_axes(g, &b, NULL, chunks, out_axis, &diag);
+ *   ir_batch_free(&b);
+ */
+enum {
+    IR_BATCH_NONE = -1,    /* depends on no cut input: the same for every microbatch */
+    IR_BATCH_UNKNOWN = -2, /* depends on cut data along an axis no rule can derive */
+    IR_BATCH_MIXED = -3,   /* combines data across the microbatch axis (a softmax or reduction
+                              over it, a MatMul contracting it, ...): microbatching changes it */
+};
+
+typedef struct ir_batch {
+    int nvals, nnodes;
+    int *axis;     /* per value: the microbatch axis (>= 0) or an IR_BATCH_* code */
+    int64_t *inner;/* per value with an axis: how many consecutive indices along it belong to
+                      one index of the cut input axis (1 for the inputs; H after a reshape
+                      merges [B, H] into [B*H]); 0 otherwise */
+    int *origin;   /* per value: for UNKNOWN and MIXED, the node where it arose; else -1 */
+    char **why;    /* per node: what it does to the cut, where UNKNOWN or MIXED arose; else NULL */
+} ir_batch;
+
+/* in_axis: per graph input (g->inputs order) the axis cut into microbatches, -1 replicated
+ * (NULL: axis 0 for every input of rank >= 1). Returns 0, or -1 on OOM (b then empty). b is
+ * owned by the caller; free with ir_batch_free. */
+int ir_batch_analyze(const ir_graph *g, const int *in_axis, ir_batch *b);
+void ir_batch_free(ir_batch *b);
+/* Each graph output's join axis into out_axis[g->noutputs]: override[i] where override and
+ * override[i] >= -1 (the user's word: --output-split-spec), else the analysis' axis (-1 for a
+ * value that is the same for every microbatch: one copy). With chunks > 1 an output that
+ * mixes microbatches (even when overridden), or whose axis is unknown and not overridden, is
+ * a diagnostic naming the node where that arose; out_axis is then -1. Returns the number of
+ * diagnostics. */
+int ir_batch_output_axes(const ir_graph *g, const ir_batch *b, const int *override, int chunks,
+                         int *out_axis, ir_diag *d);
+
 /* ---- memory planning (ir/ir_mem.c): the one liveness planner, used by codegen's arena
  * plan and by the partitioner's memory estimate ---- */
 typedef struct ir_mem_block {

@@ -214,6 +214,19 @@ static void cut(const rt_host_tensor *t, int sd, int n, int i, uint8_t *dst) {
                (size_t)(piece * inner));
 }
 
+/* The inverse of cut: microbatch i (contiguous, at src) into t (split along dim sd into n
+ * pieces), at offset i * piece along sd. */
+static void join(rt_host_tensor *t, int sd, int n, int i, const uint8_t *src) {
+    size_t es = rt_dtype_size(t->dtype);
+    int64_t outer = 1, inner = (int64_t)es;
+    for (int k = 0; k < sd; k++) outer *= t->dims[k];
+    for (int k = sd + 1; k < t->rank; k++) inner *= t->dims[k];
+    int64_t piece = t->dims[sd] / n;
+    for (int64_t o = 0; o < outer; o++)
+        memcpy((uint8_t *)t->data + (o * t->dims[sd] + i * piece) * inner, src + o * piece * inner,
+               (size_t)(piece * inner));
+}
+
 static int read_inputs(const rt_stage_desc *d, const run_args *a, host_io *in) {
     int pos = 0, rc = 0;
     const char *file[256] = {0};
@@ -297,9 +310,21 @@ static int write_outputs(const rt_stage_desc *d, const char *dir, host_io *out) 
         snprintf(t.name, sizeof t.name, "%s", x->name);
         t.dtype = x->dtype;
         t.rank = x->rank;
-        for (int k = 0; k < x->rank; k++) t.dims[k] = x->dims[k] * (k == 0 && x->split_dim == 0 ? d->chunks : 1);
-        t.data = out[j].mb;
-        t.nbytes = (size_t)(out[j].bytes * (out[j].replicated ? 1 : d->chunks));
+        /* out[j].mb holds the microbatches one after another: joined along split_dim (the
+         * axis the cut became in this output); a replicated output is one copy */
+        int sd = out[j].replicated ? -1 : x->split_dim;
+        for (int k = 0; k < x->rank; k++) t.dims[k] = x->dims[k] * (k == sd ? d->chunks : 1);
+        t.nbytes = (size_t)(out[j].bytes * (sd < 0 ? 1 : d->chunks));
+        uint8_t *joined = NULL;
+        if (sd <= 0 || d->chunks == 1) {
+            t.data = out[j].mb; /* along dim 0 the microbatches are already in place */
+        } else if (!(joined = malloc(t.nbytes + 1))) {
+            rc = fail("out of memory joining output '%s'", x->name);
+            continue;
+        } else {
+            t.data = joined;
+            for (int i = 0; i < d->chunks; i++) join(&t, sd, d->chunks, i, out[j].mb + i * out[j].bytes);
+        }
         char path[PATH_MAX], err[512], nm[256];
         snprintf(path, sizeof path, "%s/output_%d.pb", dir, j);
         if (rt_tensor_write_pb(path, &t, err, sizeof err)) rc = fail("%s", err);
@@ -311,6 +336,7 @@ static int write_outputs(const rt_stage_desc *d, const char *dir, host_io *out) 
                     "output_%d.pb\n", x->name, j);
         else if (rt_tensor_write_npy(path, &t, err, sizeof err))
             rc = fail("%s", err);
+        free(joined);
     }
     return rc;
 }

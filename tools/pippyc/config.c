@@ -5,6 +5,7 @@
  *   dot: graph.dot              dot-collapse: ["/h.0/", "/h.1/"]
  *   input-shape: {input_ids: 2x128}      # or a list of "input_ids=2x128"
  *   concrete-arg: {use_cache: false}      split-spec: {attention_mask: 0}
+ *   output-split-spec: {logits: 0}
  *   plan-only: false
  *   device: cpu                 threads: 4             no-fold: false
  */
@@ -141,6 +142,32 @@ static int load_pairs(yaml_document_t *doc, yaml_node_t *v, pc_opts *o, int list
     return -1;
 }
 
+/* split-spec / output-split-spec: a mapping NAME: DIM, kept as "NAME=DIM" strings. */
+static int load_dims(yaml_document_t *doc, yaml_node_t *v, pc_opts *o, const char *key,
+                     char **list, int *n, char *err, size_t errlen) {
+    if (v->type != YAML_MAPPING_NODE) {
+        snprintf(err, errlen, "config key '%s': expected a mapping NAME: DIM", key);
+        return -1;
+    }
+    for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top; q++) {
+        const char *nm = scalar(doc, yaml_document_get_node(doc, q->key));
+        const char *x = scalar(doc, yaml_document_get_node(doc, q->value));
+        if (!nm || !x || *n >= PC_MAX_LIST) {
+            snprintf(err, errlen, "config key '%s': entries must be NAME: DIM", key);
+            return -1;
+        }
+        size_t len = strlen(nm) + strlen(x) + 2;
+        char *e = own(o, malloc(len));
+        if (!e) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        snprintf(e, len, "%s=%s", nm, x);
+        list[(*n)++] = e;
+    }
+    return 0;
+}
+
 static char *dup_scalar(pc_opts *o, const char *key, const char *s, char *err, size_t errlen) {
     if (!s) {
         snprintf(err, errlen, "config key '%s': expected a string", key);
@@ -208,26 +235,11 @@ int pc_config_load(const char *path, pc_opts *o, char *err, size_t errlen) {
         } else if (!strcmp(k, "plan-only")) {
             o->plan_only = s && (!strcmp(s, "true") || !strcmp(s, "1"));
         } else if (!strcmp(k, "split-spec")) {
-            if (o->set & PC_SET_SPLITSPEC) continue;
-            if (v->type != YAML_MAPPING_NODE) {
-                snprintf(err, errlen, "config key 'split-spec': expected a mapping NAME: DIM");
-                rc = -1;
-                continue;
-            }
-            for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top && !rc; q++) {
-                const char *n = scalar(&doc, yaml_document_get_node(&doc, q->key));
-                const char *x = scalar(&doc, yaml_document_get_node(&doc, q->value));
-                if (!n || !x || o->nsplit >= PC_MAX_LIST) {
-                    snprintf(err, errlen, "config key 'split-spec': entries must be NAME: DIM");
-                    rc = -1;
-                    break;
-                }
-                size_t len = strlen(n) + strlen(x) + 2;
-                char *e = own(o, malloc(len));
-                if (!e) { snprintf(err, errlen, "out of memory"); rc = -1; break; }
-                snprintf(e, len, "%s=%s", n, x);
-                o->split_spec[o->nsplit++] = e;
-            }
+            if (!(o->set & PC_SET_SPLITSPEC))
+                rc = load_dims(&doc, v, o, k, o->split_spec, &o->nsplit, err, errlen);
+        } else if (!strcmp(k, "output-split-spec")) {
+            if (!(o->set & PC_SET_OUTSPLITSPEC))
+                rc = load_dims(&doc, v, o, k, o->out_split_spec, &o->noutsplit, err, errlen);
         } else if (!strcmp(k, "no-fold")) {
             if (!(o->set & PC_SET_NOFOLD)) o->no_fold = s && (!strcmp(s, "true") || !strcmp(s, "1"));
         } else if (!strcmp(k, "input-shape")) {
@@ -254,8 +266,9 @@ int pc_config_load(const char *path, pc_opts *o, char *err, size_t errlen) {
             }
         } else {
             snprintf(err, errlen, "--config %s: unknown key '%s' (keys are the long flags: split, "
-                     "ranks, threshold, chunks, split-spec, input-shape, concrete-arg, dot, "
-                     "dot-collapse, output, plan-only, device, threads, no-fold, model)", path, k);
+                     "ranks, threshold, chunks, split-spec, output-split-spec, input-shape, "
+                     "concrete-arg, dot, dot-collapse, output, plan-only, device, threads, "
+                     "no-fold, model)", path, k);
             rc = -1;
         }
     }

@@ -36,6 +36,9 @@ static void usage(FILE *f) {
 "                         for one microbatch, the batch (--input-shape) divided by M\n"
 "  --split-spec NAME=DIM  the dim of input NAME cut into microbatches (default 0;\n"
 "                         -1 replicates the input to every microbatch); repeatable\n"
+"  --output-split-spec NAME=DIM  join output NAME's microbatches along DIM (-1: the\n"
+"                         same for every microbatch, keep one copy); default: the axis\n"
+"                         the cut becomes in it, followed through the graph; repeatable\n"
 "Graph:\n"
 "  --input-shape NAME=DIMS  bind a graph input's shape (input_ids=2x128) or a symbolic\n"
 "                         dim (batch=2); repeatable\n"
@@ -144,6 +147,11 @@ static void parse_args(int argc, char **argv, int first, pc_opts *o) {
             if (o->nsplit >= PC_MAX_LIST) { fprintf(stderr, "pippyc: too many --split-spec\n"); exit(2); }
             o->split_spec[o->nsplit++] = argv[i];
             o->set |= PC_SET_SPLITSPEC;
+        } else if (!strcmp(a, "--output-split-spec")) {
+            i = need(argc, argv, i);
+            if (o->noutsplit >= PC_MAX_LIST) { fprintf(stderr, "pippyc: too many --output-split-spec\n"); exit(2); }
+            o->out_split_spec[o->noutsplit++] = argv[i];
+            o->set |= PC_SET_OUTSPLITSPEC;
         } else if (!strcmp(a, "--plan-only")) {
             o->plan_only = 1;
         } else if (!strcmp(a, "--no-fold")) {
@@ -356,6 +364,73 @@ static int microbatch_binds(const ir_graph *g, pc_opts *o, int chunks, int **spl
     return rc;
 }
 
+/* Each graph output's join axis (g->noutputs entries into out_axis): the axis the cut
+ * becomes in it (ir_batch_analyze from in_axis, the graph inputs' split dims) or
+ * --output-split-spec's. Without programs (--plan-only) only a node that mixes microbatches
+ * is an error. Returns 0, or 1 after printing every problem. */
+static int output_axes(const ir_graph *g, const pc_opts *o, const int *in_axis, int chunks,
+                       int plan_only, int *out_axis) {
+    int *over = calloc((size_t)g->noutputs + 1, sizeof *over);
+    if (!over) {
+        fprintf(stderr, "pippyc: out of memory\n");
+        return 1;
+    }
+    for (int i = 0; i < g->noutputs; i++) over[i] = IR_BATCH_UNKNOWN; /* not given */
+    int rc = 0;
+    for (int k = 0; k < o->noutsplit; k++) {
+        const char *spec = o->out_split_spec[k], *eq = strrchr(spec, '=');
+        int found = -1;
+        for (int i = 0; eq && i < g->noutputs; i++) {
+            const char *nm = g->vals[g->outputs[i]].name;
+            if (strlen(nm) == (size_t)(eq - spec) && !strncmp(nm, spec, (size_t)(eq - spec))) found = i;
+        }
+        if (found < 0) {
+            fprintf(stderr, "pippyc: --output-split-spec %s: expected NAME=DIM with NAME a graph "
+                    "output (", spec);
+            for (int i = 0; i < g->noutputs; i++)
+                fprintf(stderr, "%s%s", i ? ", " : "", g->vals[g->outputs[i]].name);
+            fprintf(stderr, ")\n");
+            rc = 1;
+            continue;
+        }
+        const ir_value *x = &g->vals[g->outputs[found]];
+        char *end;
+        errno = 0;
+        long v = strtol(eq + 1, &end, 10);
+        if (*end || end == eq + 1 || errno || v < -1 || (x->rank >= 0 && v >= x->rank)) {
+            fprintf(stderr, "pippyc: --output-split-spec %s: expected a dim of %s (0..%d) or -1\n",
+                    spec, x->name, x->rank - 1);
+            rc = 1;
+            continue;
+        }
+        over[found] = (int)v;
+    }
+    ir_batch b;
+    if (!rc && ir_batch_analyze(g, in_axis, &b)) {
+        fprintf(stderr, "pippyc: out of memory following the microbatch axes\n");
+        rc = 1;
+    } else if (!rc) {
+        for (int i = 0; plan_only && i < g->noutputs; i++)
+            if (over[i] == IR_BATCH_UNKNOWN && b.axis[g->outputs[i]] == IR_BATCH_UNKNOWN) over[i] = -1;
+        ir_diag d = {0};
+        if (ir_batch_output_axes(g, &b, over, chunks, out_axis, &d) || d.oom) {
+            fprintf(stderr, "pippyc: %s: %d error%s\n", o->model, d.nerr, d.nerr == 1 ? "" : "s");
+            ir_diag_print(&d, stderr);
+            rc = 1;
+        }
+        ir_diag_free(&d);
+        ir_batch_free(&b);
+    }
+    for (int i = 0; !rc && o->verbose && i < g->noutputs; i++) {
+        if (out_axis[i] >= 0) printf("output %s: microbatches joined along axis %d\n",
+                                     g->vals[g->outputs[i]].name, out_axis[i]);
+        else printf("output %s: the same for every microbatch (one copy)\n",
+                    g->vals[g->outputs[i]].name);
+    }
+    free(over);
+    return rc;
+}
+
 static int cmd_compile(int argc, char **argv) {
     static pc_opts o; /* static: what the config allocated stays reachable on every exit */
     char err[1024];
@@ -404,25 +479,54 @@ static int cmd_compile(int argc, char **argv) {
     double t_load = now_s();
 
     int chunks = o.chunks > 0 ? o.chunks : 1;
-    int *split_dims = NULL;
-    if (microbatch_binds(g, &o, chunks, &split_dims)) {
+    int *split_dims = NULL, nin = g->ninputs;
+    int *in_vals = calloc((size_t)nin + 1, sizeof *in_vals);
+    if (!in_vals || microbatch_binds(g, &o, chunks, &split_dims)) {
+        if (!in_vals) fprintf(stderr, "pippyc: out of memory\n");
+        free(in_vals);
+        free(split_dims);
         ir_graph_free(g);
         return 1;
     }
+    for (int i = 0; i < nin; i++) in_vals[i] = g->inputs[i];
     ir_pass_opts pass = {.binds = o.shapes, .nbinds = o.nshape, .concrete = o.concrete,
                          .nconcrete = o.nconcrete, .no_fold = o.no_fold};
     if (ir_passes_run(g, &pass) || g->diag.nerr || g->diag.oom) {
         fprintf(stderr, "pippyc: %s: %d error%s\n", o.model, g->diag.nerr, g->diag.nerr == 1 ? "" : "s");
         ir_diag_print(&g->diag, stderr);
+        free(in_vals);
+        free(split_dims);
         ir_graph_free(g);
         return 1;
     }
     double t_pass = now_s();
     if (o.verbose) ir_graph_dump(g, stdout);
+    /* The passes may have dropped inputs (--concrete-arg): split dims follow the values. */
+    int *in_axis = calloc((size_t)g->ninputs + 1, sizeof *in_axis);
+    int *out_axis = calloc((size_t)g->noutputs + 1, sizeof *out_axis);
+    for (int i = 0; in_axis && i < g->ninputs; i++) {
+        in_axis[i] = -1;
+        for (int k = 0; k < nin; k++)
+            if (in_vals[k] == g->inputs[i]) in_axis[i] = split_dims[k];
+    }
+    if (!in_axis || !out_axis ||
+        output_axes(g, &o, in_axis, chunks, o.plan_only || !o.outdir, out_axis)) {
+        if (!in_axis || !out_axis) fprintf(stderr, "pippyc: out of memory\n");
+        free(in_axis);
+        free(out_axis);
+        free(in_vals);
+        free(split_dims);
+        ir_graph_free(g);
+        return 1;
+    }
 
     part_costs costs;
     if (part_costs_compute(g, &costs)) {
         fprintf(stderr, "pippyc: out of memory computing costs\n");
+        free(in_axis);
+        free(out_axis);
+        free(in_vals);
+        free(split_dims);
         ir_graph_free(g);
         return 1;
     }
@@ -432,6 +536,10 @@ static int cmd_compile(int argc, char **argv) {
         ir_diag_print(&d, stderr);
         ir_diag_free(&d);
         part_costs_free(&costs);
+        free(in_axis);
+        free(out_axis);
+        free(in_vals);
+        free(split_dims);
         ir_graph_free(g);
         return 1;
     }
@@ -455,7 +563,8 @@ static int cmd_compile(int argc, char **argv) {
             if (!rc && !o.plan_only) {
                 const char *base = strrchr(o.model, '/');
                 cg_opts co = {.outdir = o.outdir, .chunks = chunks, .threads = o.threads,
-                              .split_dims = split_dims, .model_name = base ? base + 1 : o.model};
+                              .split_dims = in_axis, .out_split_dims = out_axis,
+                              .model_name = base ? base + 1 : o.model};
                 cg_stage_mem *mem = calloc((size_t)plan->nstages, sizeof *mem);
                 double t_cg = now_s();
                 if (!mem || cg_generate(g, plan, &co, mem, &d)) {
@@ -487,6 +596,9 @@ static int cmd_compile(int argc, char **argv) {
     part_plan_free(plan);
     part_costs_free(&costs);
     free(split_dims);
+    free(in_vals);
+    free(in_axis);
+    free(out_axis);
     ir_graph_free(g);
     pc_opts_free(&o);
     return rc;

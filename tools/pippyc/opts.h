@@ -25,6 +25,8 @@ typedef struct pc_opts {
     int verbose;
     int nsplit;
     char *split_spec[PC_MAX_LIST];   /* "NAME=DIM" */
+    int noutsplit;
+    char *out_split_spec[PC_MAX_LIST]; /* "NAME=DIM": a graph output's join axis */
     int nshape;
     ir_shape_bind shapes[PC_MAX_LIST];
     int nconcrete;
@@ -46,7 +48,7 @@ enum {
     PC_SET_THRESHOLD = 1 << 3, PC_SET_CHUNKS = 1 << 4, PC_SET_DOT = 1 << 5,
     PC_SET_DEVICE = 1 << 6, PC_SET_THREADS = 1 << 7, PC_SET_SHAPES = 1 << 8,
     PC_SET_CONCRETE = 1 << 9, PC_SET_COLLAPSE = 1 << 10, PC_SET_MODEL = 1 << 11,
-    PC_SET_NOFOLD = 1 << 12, PC_SET_SPLITSPEC = 1 << 13,
+    PC_SET_NOFOLD = 1 << 12, PC_SET_SPLITSPEC = 1 << 13, PC_SET_OUTSPLITSPEC = 1 << 14,
 };
 
 /* "NAME=2x128" (or "batch=4") into b. Returns 0, -1 with err set. Strings point into s's
