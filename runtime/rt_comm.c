@@ -268,6 +268,7 @@ struct rt_comm {
     rt_transport **link;
     char err[512];
     int err_peer;          /* err is the loss of a peer (see rt_comm_error_peer) */
+    int err_root;          /* ... that began at this rank (-1: unknown) */
 };
 
 rt_comm *rt_comm_new(int rank, int world_size, rt_transport *dflt)
@@ -313,6 +314,7 @@ static int fail(rt_comm *c, rt_transport *t)
 {
     snprintf(c->err, sizeof c->err, "%s", t->err);
     c->err_peer = t->err_peer;
+    c->err_root = t->err_peer ? t->err_root : -1;
     return -1;
 }
 
@@ -352,6 +354,18 @@ int rt_comm_wait(rt_comm *c, rt_req *r)
 const char *rt_comm_error(const rt_comm *c) { return c->err; }
 
 int rt_comm_error_peer(const rt_comm *c) { return c->err_peer; }
+
+int rt_comm_error_root(const rt_comm *c) { return c->err_peer ? c->err_root : -1; }
+
+void rt_comm_abort(rt_comm *c, int root)
+{
+    for (int i = 0; i < c->world; i++) {
+        rt_transport *t = c->link[i];
+        int seen = 0;  /* each transport once */
+        for (int j = 0; j < i && !seen; j++) seen = c->link[j] == t;
+        if (t && !seen && t->abort) t->abort(t, root);
+    }
+}
 
 void rt_comm_free(rt_comm *c)
 {

@@ -31,8 +31,9 @@
  * rt_comm_error_peer, rt_transport.err_peer): the loss of a peer (a link or the store
  * closed, reset or refused, or a peer silent past its timeout), or this rank's own (bad
  * arguments, out of memory, a frame out of step). A rank that stops for the loss of a peer
- * exits RT_EXIT_PEER_LOST, so a launcher can tell the rank where a failure began from the
- * ranks that only followed it. Nothing read from the network is trusted: a frame with a
+ * says so on its other links before it goes (rt_comm_abort), so that its peers name the rank
+ * where the failure began rather than it (rt_comm_error_root), and exits RT_EXIT_PEER_LOST,
+ * so that a launcher can tell that rank from the ranks that only followed it. Nothing read from the network is trusted: a frame with a
  * wrong magic, job id, tag or length is an error message, never an assert; a junk client of
  * the store is dropped and the store goes on serving. Nothing waits forever: every wait is
  * bounded by its timeout argument, or by PIPPY_TIMEOUT (seconds, default 300) when < 0.
@@ -42,7 +43,9 @@
  * default "port-<MASTER_PORT>"), so that ranks of two jobs on one host never talk.
  * Store: frames of [u32 length][payload], length <= RT_STORE_MAX_FRAME.
  * TCP transport: per link, frames of [u32 magic][u32 tag][u64 length][bytes], in send order;
- * a receiver names the tag and length it expects and a mismatch is an error naming both.
+ * a receiver names the tag and length it expects and a mismatch is an error naming both. A
+ * rank that gives up for a lost peer ends each link with an abort frame [u32 abort magic]
+ * [u32 the rank where the failure began, or 0xffffffff][u64 0].
  *
  * Threads: an rt_store may be used from several threads (requests are serialized). A
  * transport and an rt_comm are used from one thread (the stage's); they run threads of
@@ -54,7 +57,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RT_COMM_VERSION 1
+#define RT_COMM_VERSION 2                    /* 2: the abort frame */
 #define RT_STORE_MAX_KEY 512                 /* bytes in a key */
 #define RT_STORE_MAX_VALUE (1u << 20)        /* bytes in a value */
 #define RT_STORE_MAX_FRAME (RT_STORE_MAX_VALUE + 1024u)
@@ -165,8 +168,9 @@ struct rt_transport {
     int (*send)(rt_transport *t, int peer, uint32_t tag, const void *buf, size_t len);
     /* Blocks until the next message from peer is in buf. Also fails (err_peer 1, naming
      * the other peer) when a peer on another link is lost meanwhile: it hung up, or a send
-     * to it failed that the caller has not been told of; the first one lost is named.
-     * Nothing of the link to peer is consumed then. */
+     * to it failed that the caller has not been told of. Of several, a peer that went
+     * without an abort (where a failure began) is named before one that gave up after it,
+     * and then the one lost first. */
     int (*recv)(rt_transport *t, int peer, uint32_t tag, void *buf, size_t len,
                 double timeout_s);
     /* Starts a send and returns at once with *req set; buf must stay valid and unchanged
@@ -177,9 +181,16 @@ struct rt_transport {
     int (*wait)(rt_transport *t, rt_req *req);
     /* Waits for queued sends (bounded), closes every link and frees t. */
     void (*close)(rt_transport *t);
+    /* This rank gives up because it lost a peer, the failure having begun at rank root (-1:
+     * unknown): tells every peer still linked, so that they name root too. No send starts
+     * after it; bounded by a fraction of a second. NULL if the transport cannot. */
+    void (*abort)(rt_transport *t, int root);
     char err[512];
     int err_peer;       /* with err: 1 if it is the loss of the peer (closed, reset, refused,
                            silent past the timeout), 0 if this rank's own error */
+    int err_root;       /* with err_peer: the rank where the failure began, as far as this
+                           rank knows: the lost peer itself, or the rank a peer that gave up
+                           said it began at (its abort); -1 if unknown */
 };
 
 /* The TCP transport: listens on an ephemeral port of the address this host uses to reach
@@ -208,6 +219,11 @@ int rt_comm_wait(rt_comm *c, rt_req *r);
 const char *rt_comm_error(const rt_comm *c);
 /* 1 if the last error was the loss of the peer (the transport's err_peer), 0 if not. */
 int rt_comm_error_peer(const rt_comm *c);
+/* With rt_comm_error_peer: the rank where the failure began (err_root), -1 if unknown. */
+int rt_comm_error_root(const rt_comm *c);
+/* Before this rank exits for the loss of a peer: the transports' abort on every link, so
+ * that the peers name root (-1: unknown) as where the failure began. Bounded. */
+void rt_comm_abort(rt_comm *c, int root);
 void rt_comm_free(rt_comm *c);
 
 #endif

@@ -355,15 +355,21 @@ typedef struct sched {
 } sched;
 
 /* A failed link or store call: its message, and the exit status for its kind (see
- * RT_EXIT_PEER_LOST in rt_stage.h): a lost peer is not this rank's failure. */
+ * RT_EXIT_PEER_LOST in rt_stage.h): a lost peer is not this rank's failure. Before it goes,
+ * a rank that lost a peer tells its other peers where the failure began (rt_comm_abort),
+ * so that they name that rank, not this one. */
 static int comm_err(sched *s) {
     fail("%s", rt_comm_error(s->comm));
-    return rt_comm_error_peer(s->comm) ? RT_EXIT_PEER_LOST : 1;
+    if (!rt_comm_error_peer(s->comm)) return 1;
+    rt_comm_abort(s->comm, rt_comm_error_root(s->comm));
+    return RT_EXIT_PEER_LOST;
 }
 
-static int store_err(const rt_store *st) {
+static int store_err(const rt_store *st, rt_comm *comm) {
     fail("%s", rt_store_error(st));
-    return rt_store_error_peer(st) ? RT_EXIT_PEER_LOST : 1;
+    if (!rt_store_error_peer(st)) return 1;
+    if (comm) rt_comm_abort(comm, -1);  /* which rank the store lost is not known */
+    return RT_EXIT_PEER_LOST;
 }
 
 static int push_batch_req(sched *s, rt_req *r) {
@@ -573,7 +579,7 @@ int rt_stage_main(const rt_stage_desc *d, int argc, char **argv) {
     rt_store *store = life.store = rt_store_open(&env, err, sizeof err);
     if (!store) return fail("%s", err), env.rank != 0 ? RT_EXIT_PEER_LOST : 1;
     double join_timeout = env.timeout_s < 60 ? env.timeout_s : 60;
-    if (rt_store_barrier(store, "join", join_timeout)) return store_err(store);
+    if (rt_store_barrier(store, "join", join_timeout)) return store_err(store, s.comm);
     rt_transport *tcp = NULL;
     if (env.world_size > 1) {
         tcp = life.tcp = rt_tcp_open(&env, store, err, sizeof err);
@@ -590,12 +596,12 @@ int rt_stage_main(const rt_stage_desc *d, int argc, char **argv) {
     snprintf(rep, sizeof rep, "%d", a.repeat);
     if (env.rank == 0 ? rt_store_set(store, "pippy/repeat", rep, strlen(rep))
                       : rt_store_get(store, "pippy/repeat", rep, sizeof rep - 1, &rlen, -1))
-        return store_err(store);
+        return store_err(store, s.comm);
     if (env.rank != 0) {
         rep[rlen] = 0;
         a.repeat = atoi(rep) > 0 ? atoi(rep) : 1;
     }
-    if (rt_store_barrier(store, "start", -1)) return store_err(store);
+    if (rt_store_barrier(store, "start", -1)) return store_err(store, s.comm);
     double t_start = now_s();
     for (int r = 0; r < a.repeat; r++)
         if ((rc = run_batch(&s))) return rc;
@@ -605,7 +611,7 @@ int rt_stage_main(const rt_stage_desc *d, int argc, char **argv) {
     char key[64], val[128];
     snprintf(key, sizeof key, "pippy/stats/%d", env.rank);
     snprintf(val, sizeof val, "%.9f %.9f", s.busy, wall);
-    if (rt_store_set(store, key, val, strlen(val))) return store_err(store);
+    if (rt_store_set(store, key, val, strlen(val))) return store_err(store, s.comm);
     rc = 0;
     if (env.rank == 0) {
         if (a.output_dir) rc = write_outputs(d, a.output_dir, s.out);
@@ -637,7 +643,7 @@ int rt_stage_main(const rt_stage_desc *d, int argc, char **argv) {
         }
     }
     if (rt_store_barrier(store, "done", -1)) {
-        int brc = store_err(store);
+        int brc = store_err(store, s.comm);
         if (!rc) rc = brc;  /* an output this rank failed to write stays the reason */
     }
     rt_comm_free(s.comm);

@@ -21,11 +21,18 @@
  * linked to it, at once, not only by the ranks that read from it: its producer would
  * otherwise wait until the failure came round the pipeline, and name whichever rank
  * brought it. Links close only when a rank fails or after the job's last barrier, so a
- * hangup during a recv always means a lost peer. When several links have hung up by the
- * time a recv looks (the rank was computing while the failure spread), the one that hung
- * up first is reported, that is the dead rank rather than the peers that followed it: the
- * acceptor thread, which is always waiting in poll(), also watches every link and numbers
- * the hangups in the order it sees them.
+ * hangup during a recv always means a lost peer.
+ *
+ * A rank that gives up because it lost a peer ends each of its links with an abort frame
+ * naming the rank where the failure began (tcp_abort), so its peers can tell it from the
+ * rank that failed first, which went without one: when several links have hung up by the
+ * time a recv looks (the rank was computing while the failure spread), a link that ended
+ * without an abort is named first, else the rank an abort names. Between links of the same
+ * kind, the one that hung up first: the acceptor thread, always waiting in poll(), also
+ * watches every link and numbers the hangups in the order it sees them (an order the
+ * kernel can blur when a socket is busy, which is why the aborts decide first).
+ *
+ *   abort  [u32 ABORT_MAGIC][u32 root rank or 0xffffffff][u64 0]
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE  /* POLLRDHUP */
@@ -48,6 +55,10 @@
 
 #define HELLO_MAGIC 0x50505448u /* "PPTH" */
 #define FRAME_MAGIC 0x50505446u /* "PPTF" */
+#define ABORT_MAGIC 0x50505441u /* "PPTA" */
+#define ABORT_WAIT 0.2          /* how long tcp_abort waits for a send under way */
+#define PEEK_BYTES 65536        /* how far a hung-up link is searched for an abort */
+#define NO_ABORT (-2)           /* peek_abort: the link ended without one */
 #define HELLO_LEN (4 + 2 + 4 + 4 + 1 + 64)
 #define FRAME_HDR 16
 #define CHUNK ((size_t)4 << 20) /* the timeout is renewed after each chunk */
@@ -63,6 +74,7 @@ typedef struct tcp_req {
     int done, rc;
     char err[sizeof(((rt_transport *)0)->err)];
     int err_peer;          /* with err: the peer's loss, not our error */
+    int err_root;          /* ... which began at this rank (-1: unknown) */
     struct tcp_req *next;
 } tcp_req;
 
@@ -71,6 +83,9 @@ typedef struct tlink {
     int dialing;           /* a thread is dialing this peer */
     char failed[400];      /* sticky: why the link is unusable; "" while healthy */
     int failed_peer;       /* with failed: 1 if the peer is gone or silent */
+    int failed_root;       /* ... the rank where that began (-1: unknown) */
+    int sending;           /* the sender thread is writing a frame */
+    int aborted;           /* tcp_abort ran: no send starts */
     int failed_told;       /* the caller has had failed from a call (recv, isend, wait) */
     unsigned hup_seq;      /* the acceptor saw the peer hang up, as the hup_seq'th (0: not) */
     int hup_err;           /* ... with this socket error (0: it closed) */
@@ -93,6 +108,7 @@ typedef struct tcp {
     struct pollfd *wpf;    /* recv's watch (world_size entries; the recv thread's own) */
     int *wpeer;            /* the peer of each wpf entry */
     unsigned hup_count;    /* hangups the acceptor has seen */
+    uint8_t *peekbuf;      /* PEEK_BYTES, for peek_abort (the recv thread's) */
 } tcp;
 
 #define HUP_WAIT 0.05      /* how long a recv that sees a hangup waits for the acceptor's
@@ -113,27 +129,30 @@ static void cv_wait_until(tcp *t, double deadline)
     pthread_cond_timedwait(&t->cv, &t->mu, &ts);
 }
 
-/* Marks the link failed (first reason and its kind win) and wakes waiters. Holds t->mu. */
-static void link_fail_locked(tcp *t, int peer, const char *why, int peer_lost)
+/* Marks the link failed (first reason and its kind win) and wakes waiters. root: where a
+ * lost peer's failure began (the peer itself unless its abort said otherwise). Holds t->mu. */
+static void link_fail_locked(tcp *t, int peer, const char *why, int peer_lost, int root)
 {
     tlink *l = &t->links[peer];
     if (!l->failed[0]) {
         snprintf(l->failed, sizeof l->failed, "%s", why);
         l->failed_peer = peer_lost;
+        l->failed_root = peer_lost ? root : -1;
     }
     if (l->fd >= 0) shutdown(l->fd, SHUT_RDWR);  /* the fd is closed in close() */
     pthread_cond_broadcast(&t->cv);
 }
 
-/* Marks the link failed, then copies its sticky reason and kind to err / *err_peer. told:
- * err goes to the caller now (not to a request that a sender thread finishes). */
-static void link_fail_report(tcp *t, int peer, const char *why, int peer_lost, char *err,
-                             size_t n, int *err_peer, int told)
+/* Marks the link failed, then copies its sticky reason, kind and root to err, *err_peer,
+ * *err_root. told: err goes to the caller now (not to a request a sender thread ends). */
+static void link_fail_report(tcp *t, int peer, const char *why, int peer_lost, int root,
+                             char *err, size_t n, int *err_peer, int *err_root, int told)
 {
     pthread_mutex_lock(&t->mu);
-    link_fail_locked(t, peer, why, peer_lost);
+    link_fail_locked(t, peer, why, peer_lost, root);
     snprintf(err, n, "%s", t->links[peer].failed);
     *err_peer = t->links[peer].failed_peer;
+    *err_root = t->links[peer].failed_root;
     if (told) t->links[peer].failed_told = 1;
     pthread_mutex_unlock(&t->mu);
 }
@@ -199,15 +218,18 @@ static int dial(tcp *t, int peer, double deadline, char *why, size_t n, int *pee
 }
 
 /* The socket of the link to peer, opening it if need be: this rank dials a higher peer and
- * waits for a lower one to dial it. -1 with why and *peer_lost set. */
-static int link_fd(tcp *t, int peer, double deadline, char *why, size_t n, int *peer_lost)
+ * waits for a lower one to dial it. -1 with why, *peer_lost and *root set. */
+static int link_fd(tcp *t, int peer, double deadline, char *why, size_t n, int *peer_lost,
+                   int *root)
 {
     tlink *l = &t->links[peer];
+    *root = peer;
     pthread_mutex_lock(&t->mu);
     for (;;) {
         if (l->failed[0]) {
             snprintf(why, n, "%s", l->failed);
             *peer_lost = l->failed_peer;
+            *root = l->failed_root;
             pthread_mutex_unlock(&t->mu);
             return -1;
         }
@@ -240,21 +262,42 @@ static int link_fd(tcp *t, int peer, double deadline, char *why, size_t n, int *
     pthread_mutex_lock(&t->mu);
     l->dialing = 0;
     if (fd >= 0) l->fd = fd;
-    else link_fail_locked(t, peer, why, *peer_lost);
+    else link_fail_locked(t, peer, why, *peer_lost, peer);
     pthread_cond_broadcast(&t->cv);
     pthread_mutex_unlock(&t->mu);
     if (fd >= 0 && write(t->wake[1], "n", 1) < 0) { /* full: the acceptor is awake anyway */ }
     return fd;
 }
 
-/* Moves len bytes in chunks, renewing the timeout while bytes flow. */
-static int stream(tcp *t, int fd, void *buf, size_t len, int out, double first_deadline)
+/* Whether the unread bytes of a link that hung up (fd) end with an abort frame: its root
+ * (-1: unknown), or NO_ABORT. They start at a frame boundary when no recv is reading the
+ * link (only a recv reads, whole frames at a time), so frames before the abort are stepped
+ * over, as far as buf (cap bytes) reaches. */
+static int peek_abort_fd(int fd, uint8_t *buf, size_t cap, int world)
 {
-    uint8_t *p = buf;
+    ssize_t n = fd < 0 ? -1 : recv(fd, buf, cap, MSG_PEEK | MSG_DONTWAIT);
+    size_t off = 0;
+    while (n > 0 && off + FRAME_HDR <= (size_t)n) {
+        uint32_t magic = rt_get_u32(buf + off);
+        if (magic == ABORT_MAGIC) {
+            uint32_t root = rt_get_u32(buf + off + 4);
+            return root < (uint32_t)world ? (int)root : -1;
+        }
+        uint64_t len = rt_get_u64(buf + off + 8);
+        if (magic != FRAME_MAGIC || len > cap) break;
+        off += FRAME_HDR + (size_t)len;
+    }
+    return NO_ABORT;
+}
+
+/* Writes len bytes in chunks, renewing the timeout while bytes flow. */
+static int stream_out(tcp *t, int fd, const void *buf, size_t len, double first_deadline)
+{
+    const uint8_t *p = buf;
     double deadline = first_deadline;
     while (len > 0) {
         size_t c = len < CHUNK ? len : CHUNK;
-        int rc = out ? rt_net_write(fd, p, c, deadline) : rt_net_read(fd, p, c, deadline);
+        int rc = rt_net_write(fd, p, c, deadline);
         if (rc) return rc;
         p += c;
         len -= c;
@@ -267,7 +310,7 @@ static int do_send(tcp *t, tcp_req *r)
 {
     char why[400];
     double deadline = rt_now() + t->env.timeout_s;
-    int fd = link_fd(t, r->peer, deadline, why, sizeof why, &r->err_peer);
+    int fd = link_fd(t, r->peer, deadline, why, sizeof why, &r->err_peer, &r->err_root);
     if (fd < 0) {
         snprintf(r->err, sizeof r->err, "%s", why);
         return -1;
@@ -277,7 +320,7 @@ static int do_send(tcp *t, tcp_req *r)
     rt_put_u32(h + 4, r->tag);
     rt_put_u64(h + 8, (uint64_t)r->len);
     int rc = rt_net_write(fd, h, sizeof h, deadline);
-    if (!rc) rc = stream(t, fd, (void *)r->buf, r->len, 1, deadline);
+    if (!rc) rc = stream_out(t, fd, r->buf, r->len, deadline);
     if (rc) {
         int e = errno;
         char secs[32];
@@ -288,8 +331,19 @@ static int do_send(tcp *t, tcp_req *r)
         else
             snprintf(why, sizeof why, "rank %d: peer rank %d %s (sending tag %u, %zu bytes)",
                      t->env.rank, r->peer, rt_net_what(rc, e), r->tag, r->len);
-        link_fail_report(t, r->peer, why, rt_net_peer_lost(rc, e), r->err, sizeof r->err,
-                         &r->err_peer, 0);
+        /* a peer that gave up left an abort on the link: name where its failure began */
+        uint8_t pb[4096];
+        int root = rc == RT_NET_TIMEOUT ? NO_ABORT : peek_abort_fd(fd, pb, sizeof pb,
+                                                                   t->env.world_size);
+        if (root >= 0)
+            snprintf(why, sizeof why, "rank %d: peer rank %d gave up: the failure began at "
+                     "rank %d (sending tag %u to it)", t->env.rank, r->peer, root, r->tag);
+        else if (root == -1)
+            snprintf(why, sizeof why, "rank %d: peer rank %d gave up after losing a peer "
+                     "(sending tag %u to it)", t->env.rank, r->peer, r->tag);
+        link_fail_report(t, r->peer, why, rt_net_peer_lost(rc, e),
+                         root == NO_ABORT ? r->peer : root, r->err, sizeof r->err,
+                         &r->err_peer, &r->err_root, 0);
         return -1;
     }
     return 0;
@@ -308,9 +362,19 @@ static void *sender_main(void *arg)
         tcp_req *r = l->qh;
         l->qh = r->next;
         if (!l->qh) l->qt = NULL;
+        if (l->aborted) {  /* this rank gives up: the link ends with its abort frame */
+            snprintf(r->err, sizeof r->err, "rank %d: the transport was aborted", t->env.rank);
+            r->err_peer = 0;
+            r->rc = -1;
+            r->done = 1;
+            pthread_cond_broadcast(&t->cv);
+            continue;
+        }
+        l->sending = 1;
         pthread_mutex_unlock(&t->mu);
         int rc = do_send(t, r);
         pthread_mutex_lock(&t->mu);
+        l->sending = 0;
         r->rc = rc;
         r->done = 1;
         pthread_cond_broadcast(&t->cv);
@@ -335,6 +399,7 @@ static int tcp_isend(rt_transport *bt, int peer, uint32_t tag, const void *buf, 
     if (l->failed[0]) {
         snprintf(bt->err, sizeof bt->err, "%s", l->failed);
         bt->err_peer = l->failed_peer;
+        bt->err_root = l->failed_root;
         l->failed_told = 1;
         pthread_mutex_unlock(&t->mu);
         return -1;
@@ -392,6 +457,7 @@ static int tcp_wait(rt_transport *bt, rt_req *req)
     } else if (rc) {
         snprintf(bt->err, sizeof bt->err, "%s", r->err);
         bt->err_peer = r->err_peer;
+        bt->err_root = r->err_root;
         if (t->links[r->peer].failed[0]) t->links[r->peer].failed_told = 1;
     }
     if (r->done) {
@@ -409,50 +475,72 @@ static int tcp_send(rt_transport *bt, int peer, uint32_t tag, const void *buf, s
     return tcp_wait(bt, r);
 }
 
-/* The lost peer a recv from peer should report now, under t->mu: of the links that hung
- * up (the acceptor's order) or failed unseen by the caller, the first. -1: none (or peer's
- * own link hung up first: then reading it reports that). *err: the hangup's socket error
- * (0: closed), -1 for a failure already recorded on the link. */
-static int first_lost_locked(tcp *t, int peer, int *err)
+/* peek_abort_fd on the link to i, from the recv thread (which is not reading it). */
+static int peek_abort(tcp *t, int i)
 {
-    int best = -1;
-    unsigned best_seq = 0;
+    return peek_abort_fd(t->links[i].fd, t->peekbuf, PEEK_BYTES, t->env.world_size);
+}
+
+/* The lost peer a recv from peer should report now, under t->mu, of the links (other than
+ * peer's) that hung up or failed without the caller being told: first a link that ended
+ * without an abort (where a failure began: *root = it), in the acceptor's order, then (if
+ * unseen) a failure the caller was not told of, then a link that ended with an abort
+ * (*root = the rank it names). -1: none, or peer's own link hung up first without one
+ * (reading it reports that). *err: the hangup's socket error (0: closed), -1 when the link
+ * already holds its reason. */
+static int first_lost_locked(tcp *t, int peer, int unseen, int *err, int *root)
+{
+    int direct = -1, announced = -1, ann_root = -1;
     for (int i = 0; i < t->env.world_size; i++) {
         tlink *l = &t->links[i];
         if (!l->hup_seq || (l->failed[0] && (i == peer || l->failed_told))) continue;
-        if (best < 0 || l->hup_seq < best_seq) {
-            best = i;
-            best_seq = l->hup_seq;
+        int ann = i == peer ? NO_ABORT : peek_abort(t, i);  /* peer's own abort is read */
+        if (ann == NO_ABORT) {
+            if (direct < 0 || l->hup_seq < t->links[direct].hup_seq) direct = i;
+        } else if (announced < 0 || l->hup_seq < t->links[announced].hup_seq) {
+            announced = i;
+            ann_root = ann;
         }
     }
-    if (best >= 0) {
-        *err = t->links[best].failed[0] ? -1 : t->links[best].hup_err;
-        return best == peer ? -1 : best;
+    if (direct >= 0) {
+        *err = t->links[direct].failed[0] ? -1 : t->links[direct].hup_err;
+        *root = direct;
+        return direct == peer ? -1 : direct;
     }
-    for (int i = 0; i < t->env.world_size; i++) {
+    for (int i = 0; unseen && i < t->env.world_size; i++) {
         tlink *l = &t->links[i];
         if (i != peer && l->failed[0] && l->failed_peer && !l->failed_told) {
             *err = -1;
+            *root = l->failed_root;
             return i;
         }
+    }
+    if (announced >= 0) {
+        *err = t->links[announced].failed[0] ? -1 : 0;
+        *root = ann_root;
+        return announced;
     }
     return -1;
 }
 
+/* A lost peer as a recv reports it: gone, its socket error or -1, and root. */
+typedef struct lost {
+    int gone, err, root;
+} lost;
+
 /* Waits until the link to peer (fd) can be read, watching the other links meanwhile.
  * 0: fd is readable (bytes or EOF); RT_NET_TIMEOUT at deadline; RT_NET_ERR (errno); or 1
- * with *gone = another peer that is lost (see first_lost_locked; *gone_err as its *err). */
-static int wait_readable(tcp *t, int peer, int fd, double deadline, int *gone, int *gone_err)
+ * with *out set: another peer that is lost (first_lost_locked). */
+static int wait_readable(tcp *t, int peer, int fd, double deadline, lost *out)
 {
     double hup_wait_until = 0;  /* a hangup seen here: until then, wait for its order */
     for (;;) {
         int np = 0;
         t->wpf[np++] = (struct pollfd){.fd = fd, .events = POLLIN};
         pthread_mutex_lock(&t->mu);
-        int lost = first_lost_locked(t, peer, gone_err);
-        if (lost >= 0) {
+        out->gone = first_lost_locked(t, peer, 1, &out->err, &out->root);
+        if (out->gone >= 0) {
             pthread_mutex_unlock(&t->mu);
-            *gone = lost;
             return 1;
         }
         if (t->links[peer].hup_seq) {  /* the peer read from hung up first */
@@ -465,14 +553,11 @@ static int wait_readable(tcp *t, int peer, int fd, double deadline, int *gone, i
             t->wpeer[np] = i;
             t->wpf[np++] = (struct pollfd){.fd = l->fd, .events = POLLRDHUP};
         }
-        if (hup_wait_until > 0) {
-            /* Hangups are pending that the acceptor has not ordered yet: give it a moment,
-             * then take them as they come. */
-            if (rt_now() < hup_wait_until) {
-                cv_wait_until(t, hup_wait_until);
-                pthread_mutex_unlock(&t->mu);
-                continue;
-            }
+        if (hup_wait_until > 0 && rt_now() < hup_wait_until) {
+            /* hangups the acceptor has not numbered yet: give it a moment */
+            cv_wait_until(t, hup_wait_until);
+            pthread_mutex_unlock(&t->mu);
+            continue;
         }
         pthread_mutex_unlock(&t->mu);
         /* at most 250 ms at a time: a link that came up meanwhile may have hung up since */
@@ -487,12 +572,17 @@ static int wait_readable(tcp *t, int peer, int fd, double deadline, int *gone, i
                 hup_wait_until = rt_now() + HUP_WAIT;
                 continue;
             }
-            int e = 0;  /* the acceptor did not order it in time: report this one */
+            /* the acceptor did not number it in time: report this one */
+            int e = 0;
             socklen_t el = sizeof e;
             if (t->wpf[hung].revents & POLLERR)
                 getsockopt(t->wpf[hung].fd, SOL_SOCKET, SO_ERROR, &e, &el);
-            *gone = t->wpeer[hung];
-            *gone_err = e;
+            out->gone = t->wpeer[hung];
+            out->err = e;
+            pthread_mutex_lock(&t->mu);
+            int ann = peek_abort(t, out->gone);
+            pthread_mutex_unlock(&t->mu);
+            out->root = ann == NO_ABORT ? out->gone : ann;
             return 1;
         }
         if (n > 0 && t->wpf[0].revents) return 0;  /* bytes, or peer's EOF: read it */
@@ -500,12 +590,58 @@ static int wait_readable(tcp *t, int peer, int fd, double deadline, int *gone, i
     }
 }
 
+/* The link to peer just ended without an abort (EOF, reset): another lost peer to report
+ * before it (first_lost_locked, waiting HUP_WAIT at most for the acceptor to number this
+ * hangup), or -1. */
+static int lost_before(tcp *t, int peer, lost *out)
+{
+    double until = rt_now() + HUP_WAIT;
+    pthread_mutex_lock(&t->mu);
+    for (;;) {
+        int seen = t->links[peer].hup_seq != 0, late = rt_now() >= until;
+        out->gone = first_lost_locked(t, peer, late, &out->err, &out->root);
+        if (out->gone >= 0 || seen || late) break;
+        cv_wait_until(t, until);
+    }
+    pthread_mutex_unlock(&t->mu);
+    return out->gone;
+}
+
+/* Reads exactly len bytes from the link to peer before deadline, watching the other links
+ * whenever it has to wait (wait_readable), and on an EOF or reset asking whether another
+ * peer is to be reported first (lost_before). RT_NET_OK, RT_NET_* (errno set), or 1 with
+ * *out set. *done: bytes read. */
+static int read_watch(tcp *t, int peer, int fd, void *buf, size_t len, double deadline,
+                      lost *out, size_t *done)
+{
+    uint8_t *p = buf;
+    *done = 0;
+    while (*done < len) {
+        ssize_t n = recv(fd, p + *done, len - *done, 0);
+        if (n > 0) {
+            *done += (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            int rc = wait_readable(t, peer, fd, deadline, out);
+            if (rc) return rc;
+            continue;
+        }
+        int e = n == 0 ? 0 : errno, rc = n == 0 ? RT_NET_EOF : RT_NET_ERR;
+        if (rt_net_peer_lost(rc, e) && lost_before(t, peer, out) >= 0) return 1;
+        errno = e;
+        return rc;
+    }
+    return RT_NET_OK;
+}
+
 static int tcp_recv(rt_transport *bt, int peer, uint32_t tag, void *buf, size_t len,
                     double timeout_s)
 {
     tcp *t = (tcp *)bt;
     char why[400], secs[32];
-    int peer_lost = 0, e = 0;
+    int peer_lost = 0, root = peer, e = 0;
     double tmo = timeout_s < 0 ? t->env.timeout_s : timeout_s;
     double deadline = rt_now() + tmo;
     if (peer < 0 || peer >= t->env.world_size || peer == t->env.rank) {
@@ -514,27 +650,26 @@ static int tcp_recv(rt_transport *bt, int peer, uint32_t tag, void *buf, size_t 
         bt->err_peer = 0;
         return -1;
     }
-    int fd = link_fd(t, peer, deadline, why, sizeof why, &peer_lost);
+    int fd = link_fd(t, peer, deadline, why, sizeof why, &peer_lost, &root);
     if (fd < 0) {
         snprintf(bt->err, sizeof bt->err, "%s", why);
         bt->err_peer = peer_lost;
+        bt->err_root = root;
         link_told(t, peer);
         return -1;
     }
+    root = peer;
     uint8_t h[FRAME_HDR];
-    int gone = -1, gone_err = 0;
-    int rc = wait_readable(t, peer, fd, deadline, &gone, &gone_err);
-    if (rc == 1) {  /* the link to peer is untouched: nothing of it was read */
-        snprintf(why, sizeof why, "rank %d: peer rank %d %s (seen while waiting for tag %u "
-                 "from peer rank %d)", t->env.rank, gone,
-                 gone_err > 0 ? rt_net_what(RT_NET_ERR, gone_err) : "closed the connection",
-                 tag, peer);
-        /* a link already failed keeps its first reason, which is what the caller gets */
-        link_fail_report(t, gone, why, 1, bt->err, sizeof bt->err, &bt->err_peer, 1);
-        return -1;
+    lost lo = {-1, 0, -1};
+    size_t done = 0, consumed = 0;  /* bytes of this message read from the link */
+    /* Another peer lost first is reported even when this one's message is already here. */
+    int rc = wait_readable(t, peer, fd, deadline, &lo);
+    if (rc == 0) {
+        rc = read_watch(t, peer, fd, h, sizeof h, deadline, &lo, &done);
+        consumed += done;
     }
-    if (rc == 0) rc = rt_net_read(fd, h, sizeof h, deadline);
     e = errno;
+    if (rc == 1) goto lost_other;
     if (rc == RT_NET_TIMEOUT) {
         snprintf(why, sizeof why, "rank %d: timed out after %s s waiting for tag %u (%zu bytes) "
                  "from peer rank %d (PIPPY_TIMEOUT)", t->env.rank,
@@ -545,6 +680,17 @@ static int tcp_recv(rt_transport *bt, int peer, uint32_t tag, void *buf, size_t 
     if (rc) goto io_fail;
     uint32_t magic = rt_get_u32(h), got_tag = rt_get_u32(h + 4);
     uint64_t got_len = rt_get_u64(h + 8);
+    if (magic == ABORT_MAGIC) {  /* the peer gave up: name where its failure began */
+        root = got_tag < (uint32_t)t->env.world_size ? (int)got_tag : -1;
+        if (root >= 0)
+            snprintf(why, sizeof why, "rank %d: peer rank %d gave up: the failure began at "
+                     "rank %d (waiting for tag %u from it)", t->env.rank, peer, root, tag);
+        else
+            snprintf(why, sizeof why, "rank %d: peer rank %d gave up after losing a peer "
+                     "(waiting for tag %u from it)", t->env.rank, peer, tag);
+        peer_lost = 1;
+        goto fail;
+    }
     if (magic != FRAME_MAGIC) {
         snprintf(why, sizeof why, "rank %d: garbage from peer rank %d (bad frame magic "
                  "0x%08x): the stream is out of step", t->env.rank, peer, magic);
@@ -556,8 +702,16 @@ static int tcp_recv(rt_transport *bt, int peer, uint32_t tag, void *buf, size_t 
                  (unsigned long long)got_len);
         goto fail;
     }
-    rc = stream(t, fd, buf, len, 0, rt_now() + t->env.timeout_s);
+    /* the payload in chunks, the timeout renewed while bytes flow */
+    for (size_t off = 0; off < len; off += done) {
+        size_t c = len - off < CHUNK ? len - off : CHUNK;
+        rc = read_watch(t, peer, fd, (uint8_t *)buf + off, c, rt_now() + t->env.timeout_s,
+                        &lo, &done);
+        consumed += done;
+        if (rc) break;
+    }
     e = errno;
+    if (rc == 1) goto lost_other;
     if (rc == RT_NET_TIMEOUT) {
         snprintf(why, sizeof why, "rank %d: peer rank %d stalled for %s s in the middle of tag "
                  "%u (%zu bytes) (PIPPY_TIMEOUT)", t->env.rank, peer,
@@ -572,8 +726,53 @@ io_fail:
              t->env.rank, peer, rt_net_what(rc, e), tag, len);
     peer_lost = rt_net_peer_lost(rc, e);
 fail:  /* garbage and tag mismatches arrive here with peer_lost 0: this rank's error */
-    link_fail_report(t, peer, why, peer_lost, bt->err, sizeof bt->err, &bt->err_peer, 1);
+    link_fail_report(t, peer, why, peer_lost, root, bt->err, sizeof bt->err, &bt->err_peer,
+                     &bt->err_root, 1);
     return -1;
+lost_other:  /* another peer is lost: name it, and where its failure began */
+    if (lo.root >= 0 && lo.root != lo.gone)
+        snprintf(why, sizeof why, "rank %d: peer rank %d gave up: the failure began at rank %d "
+                 "(seen while waiting for tag %u from peer rank %d)", t->env.rank, lo.gone,
+                 lo.root, tag, peer);
+    else
+        snprintf(why, sizeof why, "rank %d: peer rank %d %s (seen while waiting for tag %u "
+                 "from peer rank %d)", t->env.rank, lo.gone, lo.root < 0 ?
+                 "gave up after losing a peer" : lo.err > 0 ? rt_net_what(RT_NET_ERR, lo.err) :
+                 "closed the connection", tag, peer);
+    if (consumed) {  /* part of the message was read: the link to peer is out of step */
+        char ignore[sizeof bt->err];
+        int k, kr;
+        link_fail_report(t, peer, why, 1, lo.root, ignore, sizeof ignore, &k, &kr, 1);
+    }
+    /* a link already failed keeps its first reason, which is what the caller gets */
+    link_fail_report(t, lo.gone, why, 1, lo.root, bt->err, sizeof bt->err, &bt->err_peer,
+                     &bt->err_root, 1);
+    return -1;
+}
+
+/* Ends every healthy link with an abort frame naming root, once the frame under way on it
+ * (if any) is out; sends queued after it fail. Bounded by ABORT_WAIT. */
+static void tcp_abort(rt_transport *bt, int root)
+{
+    tcp *t = (tcp *)bt;
+    double deadline = rt_now() + ABORT_WAIT;
+    uint8_t h[FRAME_HDR];
+    rt_put_u32(h, ABORT_MAGIC);
+    rt_put_u32(h + 4, root >= 0 ? (uint32_t)root : 0xffffffffu);
+    rt_put_u64(h + 8, 0);
+    pthread_mutex_lock(&t->mu);
+    for (int i = 0; i < t->env.world_size; i++) t->links[i].aborted = 1;
+    pthread_cond_broadcast(&t->cv);
+    for (int i = 0; i < t->env.world_size; i++) {
+        tlink *l = &t->links[i];
+        while (l->sending && !l->failed[0] && rt_now() < deadline) cv_wait_until(t, deadline);
+        if (l->fd < 0 || l->failed[0] || l->sending) continue;  /* mid-frame: cannot */
+        int fd = l->fd;
+        pthread_mutex_unlock(&t->mu);
+        if (rt_net_write(fd, h, sizeof h, deadline)) { /* the peer is gone too */ }
+        pthread_mutex_lock(&t->mu);
+    }
+    pthread_mutex_unlock(&t->mu);
 }
 
 /* ---- the acceptor: installs connections from lower ranks ---- */
@@ -759,6 +958,7 @@ static void tcp_close(rt_transport *bt)
     }
     free(t->wpf);
     free(t->wpeer);
+    free(t->peekbuf);
     if (t->lfd >= 0) close(t->lfd);
     if (t->wake[0] >= 0) close(t->wake[0]);
     if (t->wake[1] >= 0) close(t->wake[1]);
@@ -773,10 +973,12 @@ rt_transport *rt_tcp_open(const rt_env *e, rt_store *s, char *err, size_t errsz)
     tcp *t = calloc(1, sizeof *t);
     if (!t || !(t->links = calloc((size_t)e->world_size, sizeof *t->links)) ||
         !(t->wpf = calloc((size_t)e->world_size, sizeof *t->wpf)) ||
-        !(t->wpeer = calloc((size_t)e->world_size, sizeof *t->wpeer))) {
+        !(t->wpeer = calloc((size_t)e->world_size, sizeof *t->wpeer)) ||
+        !(t->peekbuf = malloc(PEEK_BYTES))) {
         if (t) {
             free(t->links);
             free(t->wpf);
+            free(t->wpeer);
         }
         free(t);
         snprintf(err, errsz, "rank %d: out of memory", e->rank);
@@ -789,6 +991,7 @@ rt_transport *rt_tcp_open(const rt_env *e, rt_store *s, char *err, size_t errsz)
     t->base.isend = tcp_isend;
     t->base.wait = tcp_wait;
     t->base.close = tcp_close;
+    t->base.abort = tcp_abort;
     t->env = *e;
     t->store = s;
     t->lfd = t->wake[0] = t->wake[1] = -1;
