@@ -28,6 +28,13 @@ MUTANTS = [
        "return a->birth < b->death && b->birth < a->death;")]),
     ("store-job-id", "runtime: store protocol", "runtime/rt_store.c",
      [("if (strcmp(job, s->job)) {", "if (0 && strcmp(job, s->job)) {")]),
+    ("concat-shape", "ir: a shape rule (Concat)", "ir/ir_shape2.c",
+     [("if (sum >= 0) sum = e.v >= 0 ? sh_add_checked(sum, e.v) : -1;",
+       "if (sum >= 0) sum = e.v >= 0 ? (sum > e.v ? sum : e.v) : -1;")]),
+    ("threaded-copy-zeros", "kernels: threaded bulk copy", "runtime/cpu/rt_cpu_move.c",
+     [("if (b < n) memcpy((char *)dst + b, (const char *)src + b, n - b < chunk ? n - b : chunk);",
+       "if (b < n) { if (t) memset((char *)dst + b, 0, n - b < chunk ? n - b : chunk); "
+       "else memcpy((char *)dst + b, (const char *)src + b, n - b < chunk ? n - b : chunk); }")]),
     ("npy-read-zeros", "runtime: .npy read", "runtime/rt_io.c",
      [("else memcpy(t->data, b + hoff + hlen, t->nbytes);", "else memset(t->data, 0, t->nbytes);")]),
     ("npy-write-zeros", "runtime: .npy write", "runtime/rt_io.c",
@@ -39,6 +46,17 @@ MUTANTS = [
     ("input-cut-offset", "runtime: input cut", "runtime/rt_stage.c",
      [("memcpy(dst + o * piece * inner, (uint8_t *)t->data + (o * t->dims[sd] + i * piece) * inner,",
        "memcpy(dst + o * piece * inner, (uint8_t *)t->data + (o * piece + i * piece) * inner,")]),
+    ("microbatch-order", "runtime: scheduler's microbatch order", "runtime/rt_stage.c",
+     [("if (!h->replicated || i == 0) memcpy(mb_ptr(h, i), src, (size_t)x->bytes);",
+       "if (!h->replicated || i == 0) memcpy(mb_ptr(h, (i + 1) % d->chunks), src, (size_t)x->bytes);")]),
+    ("output-join-axis", "runtime: output join (--split-spec)", "runtime/rt_stage.c",
+     [("memcpy((uint8_t *)t->data + (o * t->dims[sd] + i * piece) * inner, src + o * piece * inner,",
+       "memcpy((uint8_t *)t->data + (o * piece + i * piece) * inner, src + o * piece * inner,")]),
+    ("batch-axis-transpose", "ir: microbatch axis analysis", "ir/ir_batch.c",
+     [("if ((p ? norm_axis(p->ints[b], R) : R - 1 - b) == a) {\n            all_out(c, b);",
+       "if ((p ? norm_axis(p->ints[b], R) : R - 1 - b) == a) {\n            all_out(c, a);")]),
+    ("peer-loss-as-own", "pippyrun: root cause", "tools/pippyrun/main.c",
+     [("return WEXITSTATUS(st) == RT_EXIT_PEER_LOST ? END_PEER : END_OWN;", "return END_OWN;")]),
 ]
 
 FAST_SCRIPTS_EXCLUDE = "test_conformance|test_fuzz_onnx|test_testdata_sweep|test_torchrun"
