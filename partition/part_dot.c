@@ -135,7 +135,7 @@ static int collect(dotctx *x, const part_reads *r, const char *const *collapse, 
         else if (x->in_idx[v] >= 0) rc = edge_add(x, base_in + x->in_idx[v], base_out + j, v);
         if (rc) return -1;
     }
-    qsort(x->e, x->ne, sizeof *x->e, dedge_cmp);
+    if (x->ne) qsort(x->e, x->ne, sizeof *x->e, dedge_cmp); /* x->e is NULL when there are no edges */
     return 0;
 }
 
